@@ -1,0 +1,51 @@
+# Shopfloor: `make run` to try it, `make test` to prove it. See README.md.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+WORKERS ?= 2
+export FLASK_APP := shopfloor
+
+.PHONY: install install-test run test test-sqlite test-postgres lint translations bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+## install: the virtual environment .venv with the app, its dependencies and compiled translations
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/pybabel compile --use-fuzzy -d shopfloor/translations --statistics 2>&1 | tail -n 1
+
+## install-test: install plus what the tests need (Python packages, PostgreSQL, Chromium)
+install-test: install
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	scripts/system-deps
+
+## run: migrate, load demo data into an empty database, and serve on 0.0.0.0:$(PORT)
+run: install
+	$(BIN)/flask --app shopfloor db upgrade
+	$(BIN)/flask --app shopfloor demo --if-empty
+	$(BIN)/gunicorn --workers $(WORKERS) --bind 0.0.0.0:$(PORT) --access-logfile - wsgi:app
+
+## test: the whole suite on SQLite, then again on a throw-away PostgreSQL
+test: install-test
+	$(BIN)/ruff check shopfloor tests
+	scripts/run-tests
+
+test-sqlite: install-test
+	scripts/run-tests sqlite
+
+test-postgres: install-test
+	scripts/run-tests postgres
+
+lint: install-test
+	$(BIN)/ruff check shopfloor tests
+
+## translations: extract strings and update the catalogues after changing text
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o shopfloor/translations/messages.pot .
+	$(BIN)/pybabel update -i shopfloor/translations/messages.pot -d shopfloor/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

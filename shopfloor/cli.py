@@ -1,0 +1,64 @@
+"""Command-line tools (DESIGN.md §6): users, tokens, demo data."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from shopfloor.domain.errors import DomainError
+
+users_cli = AppGroup("users", help="Manage people who sign in.")
+tokens_cli = AppGroup("tokens", help="Manage API tokens.")
+
+
+def _fail(error: DomainError):
+    click.echo(f"error: {error.message}", err=True)
+    sys.exit(1)
+
+
+@users_cli.command("create")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["operator", "supervisor", "admin"]), required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Asked for when not given.")
+@click.option("--locale", type=click.Choice(["en", "ro"]), default=None)
+def create_user_command(name, role, password, locale):
+    """Create a user who signs in with NAME."""
+    from shopfloor.services.auth import create_user
+
+    try:
+        create_user(name, password, role, locale)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"created {role} {name}")
+
+
+@tokens_cli.command("create")
+@click.argument("name")
+@click.option("--label", default="api", help="What the token is for.")
+def create_token_command(name, label):
+    """Print a new API token that acts as user NAME."""
+    from shopfloor.services.auth import create_token
+
+    try:
+        click.echo(create_token(name, label))
+    except DomainError as error:
+        _fail(error)
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has data.")
+def demo_command(if_empty):
+    """Load a demo candle and cosmetics workshop."""
+    from shopfloor.services.demo import load_demo
+
+    loaded = load_demo(only_if_empty=if_empty)
+    click.echo("demo data loaded" if loaded else "database not empty: demo data not loaded")
+
+
+def register(app) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(tokens_cli)
+    app.cli.add_command(demo_command)

@@ -1,0 +1,221 @@
+"""Exact numbers: how quantities and money are read, rounded and written.
+
+Quantities and money are `Decimal` from parsing to display (CONVENTIONS.md, habit 1). The
+database keeps both as integers scaled by 10**6 (shopfloor.models.types), so a value with
+more than six decimal places cannot be stored: parsing refuses it rather than silently
+rounding, and arithmetic that produces more places is rounded here, where rounding is a
+business decision (money to the cent, quantities and unit costs to six places).
+
+All arithmetic runs in `CONTEXT`, a private decimal context with ample precision, entered
+with `decimal.localcontext` — the global context is never mutated, so a caller's settings
+neither leak in nor out.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import (
+    ROUND_DOWN,
+    ROUND_HALF_UP,
+    ROUND_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
+
+from .errors import ValidationError
+
+QUANTITY_PLACES = 6
+MONEY_PLACES = 6
+
+CENT = Decimal("0.01")
+QUANTUM = Decimal(1).scaleb(-QUANTITY_PLACES)  # 0.000001
+MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_PLACES)
+ZERO = Decimal(0)
+
+#: Nothing a workshop weighs, counts or pays comes near this; anything larger is a typo
+#: (or an attack), and it keeps 10**12 * 10**6 inside a signed 64-bit column.
+MAX_MAGNITUDE = Decimal(10) ** 12
+
+#: 34 significant digits (IEEE decimal128) hold any stored value (18 integer digits plus 6
+#: places) with room to spare for intermediate products and quotients.
+CONTEXT = Context(
+    prec=34,
+    rounding=ROUND_HALF_UP,
+    Emax=999_999,
+    Emin=-999_999,
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)
+
+# Plain decimal notation, optionally with a modest exponent (JSON numbers such as 1e3 reach
+# us as Decimal("1E+3")). ASCII digits only: Decimal() would also accept "١٢" or "1_000".
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
+
+
+def exact():
+    """Enter the project's decimal context: `with exact(): a * b / c`."""
+    return localcontext(CONTEXT)
+
+
+def _coerce(value: object, field: str) -> Decimal:
+    """Turn API or form input into a finite Decimal, or explain what is wrong."""
+    if value is None:
+        raise ValidationError(f"{field} is required", field=field)
+    if isinstance(value, bool):
+        raise ValidationError(f"{field} must be a number", field=field)
+    if isinstance(value, float):
+        # A float has already lost the exact value the user typed (0.1 is not 0.1).
+        raise ValidationError(
+            f"{field} must be an exact decimal number, not a float", field=field
+        )
+    if isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise ValidationError(f"{field} is required", field=field)
+        # Romanian (and most European) users type a decimal comma: "12,5". A string
+        # with both separators ("1.234,5") is ambiguous, so it is refused, as is any
+        # thousands separator.
+        if "," in text:
+            if "." in text or text.count(",") > 1:
+                raise ValidationError(f"{field} must be a number like 12.5", field=field)
+            text = text.replace(",", ".")
+        if not _NUMBER.fullmatch(text):
+            raise ValidationError(f"{field} must be a number like 12.5", field=field)
+        number = Decimal(text)
+    else:
+        raise ValidationError(f"{field} must be a number", field=field)
+
+    if not number.is_finite():
+        raise ValidationError(f"{field} must be a finite number", field=field)
+    if number.is_zero():
+        return ZERO
+    # adjusted() is the exponent of the leading digit: checking it first keeps absurd
+    # exponents (1E+999999) away from any arithmetic.
+    if number.adjusted() >= 13 or abs(number) > MAX_MAGNITUDE:
+        raise ValidationError(f"{field} is too large", field=field)
+    return number
+
+
+def _check_places(number: Decimal, places: int, field: str) -> Decimal:
+    if _places(number) > places:
+        raise ValidationError(f"{field} allows at most {places} decimal places", field=field)
+    return _plain(number)
+
+
+def _places(number: Decimal) -> int:
+    """Meaningful decimal places: 12.500 has one. Exact for any number of digits (no
+    context rounding)."""
+    sign, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)
+    trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -(exponent + trailing_zeros))
+
+
+def _plain(number: Decimal) -> Decimal:
+    """The same value without trailing zeros or a positive exponent: 5E+3 -> 5000."""
+    if number.is_zero():
+        return ZERO
+    sign, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)
+    while exponent < 0 and digits[-1] == 0:
+        digits, exponent = digits[:-1], exponent + 1
+    if exponent > 0:
+        digits, exponent = digits + (0,) * exponent, 0
+    return Decimal((sign, digits, exponent))
+
+
+def parse_quantity(
+    value: object,
+    field: str = "quantity",
+    *,
+    allow_zero: bool = False,
+    allow_negative: bool = False,
+) -> Decimal:
+    """Read a quantity typed by a person or sent by a client.
+
+    Accepts str, int or Decimal ("12,5" with a decimal comma too), never float. Refuses
+    NaN and infinities, more than QUANTITY_PLACES decimal places (storage keeps six and
+    rounding a quantity someone typed would change what they meant), and magnitudes above
+    10**12. Zero and negative values are refused unless allowed: most commands move a
+    positive quantity; counts allow zero; adjustments allow a sign.
+    """
+    number = _check_places(_coerce(value, field), QUANTITY_PLACES, field)
+    if number < 0 and not allow_negative:
+        if allow_zero:
+            raise ValidationError(f"{field} must not be negative", field=field)
+        raise ValidationError(f"{field} must be greater than zero", field=field)
+    if number.is_zero() and not allow_zero:
+        raise ValidationError(f"{field} must be greater than zero", field=field)
+    return number
+
+
+def parse_money(value: object, field: str = "amount", *, allow_zero: bool = True) -> Decimal:
+    """Read an amount of money or a unit cost: non-negative, at most MONEY_PLACES places
+    (a unit cost per gram needs more than cents), never float."""
+    number = _check_places(_coerce(value, field), MONEY_PLACES, field)
+    if number < 0:
+        raise ValidationError(f"{field} must not be negative", field=field)
+    if number.is_zero() and not allow_zero:
+        raise ValidationError(f"{field} must be greater than zero", field=field)
+    return number
+
+
+def round_money(amount: Decimal) -> Decimal:
+    """To the cent, half up — how an invoice or a cost line is rounded."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP, context=CONTEXT)
+
+
+def quantize_quantity(quantity: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
+    """To the six places storage keeps (half up unless told otherwise)."""
+    return quantity.quantize(QUANTUM, rounding=rounding, context=CONTEXT)
+
+
+def quantize_unit_cost(cost: Decimal) -> Decimal:
+    """A cost per base unit to six places, half up: per-gram costs are fractions of a cent."""
+    return cost.quantize(MONEY_QUANTUM, rounding=ROUND_HALF_UP, context=CONTEXT)
+
+
+def quantize_up(quantity: Decimal) -> Decimal:
+    """To six places, away from zero: a requirement is never rounded below the need."""
+    return quantity.quantize(QUANTUM, rounding=ROUND_UP, context=CONTEXT)
+
+
+def quantize_down(quantity: Decimal) -> Decimal:
+    """To six places, towards zero: what can be made is never rounded above the truth."""
+    return quantity.quantize(QUANTUM, rounding=ROUND_DOWN, context=CONTEXT)
+
+
+def fit_places(number: Decimal, places: int = QUANTITY_PLACES) -> Decimal:
+    """`number` unchanged when it has at most `places` decimal places, else rounded half
+    up to `places`; trailing zeros dropped either way."""
+    if _places(number) > places:
+        number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP,
+                                 context=CONTEXT)
+    return _plain(number)
+
+
+def format_quantity(quantity: Decimal) -> str:
+    """For people: no trailing zeros and never scientific notation ("5000", "12.5",
+    "0.000001")."""
+    return format(_plain(Decimal(quantity)), "f")
+
+
+def to_api(number: Decimal | int, places: int = 3) -> str:
+    """The API's decimal string: at least `places` decimals ("12.500"), more when the value
+    needs them ("0.000125" stays exact). Never scientific notation."""
+    value = _plain(Decimal(number))
+    if _places(value) < places:
+        value = value.quantize(Decimal(1).scaleb(-places), context=CONTEXT)
+    return format(value, "f")
+
+
+def money_to_api(amount: Decimal | int) -> str:
+    """Money for the API: at least two decimals ("12.50"), more for sub-cent unit costs."""
+    return to_api(amount, places=2)

@@ -1,0 +1,1 @@
+"""Commands: one public function = one command = one transaction (see database.command)."""

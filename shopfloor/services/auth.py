@@ -1,0 +1,84 @@
+"""Sign-in rules and account commands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from shopfloor.database import command
+from shopfloor.domain.errors import Conflict, ValidationError
+from shopfloor.extensions import db
+from shopfloor.models.base import utcnow
+from shopfloor.models.users import ROLES, ApiToken, LoginAttempt, User
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    user: User | None
+    locked: bool = False
+
+
+def _recent_failures(window: timedelta, **match) -> int:
+    since = utcnow() - window
+    query = sa.select(sa.func.count()).select_from(LoginAttempt).where(
+        LoginAttempt.attempted_at >= since)
+    for column, value in match.items():
+        query = query.where(getattr(LoginAttempt, column) == value)
+    return db.session.scalar(query)
+
+
+def authenticate(username: str, password: str, address: str, config) -> LoginOutcome:
+    """Check the password unless this user and address, or this address alone, failed too
+    often lately. A locked attempt does not even look at the password, so guessing during
+    the lock learns nothing."""
+    username = (username or "").strip()
+    window = config["LOGIN_WINDOW"]
+    if (_recent_failures(window, username=username, address=address)
+            >= config["LOGIN_MAX_FAILURES_PER_USER_AND_ADDRESS"]
+            or _recent_failures(window, address=address)
+            >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
+        return LoginOutcome(None, locked=True)
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is not None and user.active and user.check_password(password):
+        with command() as session:
+            session.execute(sa.delete(LoginAttempt).where(
+                LoginAttempt.username == username, LoginAttempt.address == address))
+        return LoginOutcome(db.session.get(User, user.id))
+    with command() as session:
+        session.add(LoginAttempt(username=username[:80], address=address[:64]))
+    return LoginOutcome(None)
+
+
+def create_user(username: str, password: str, role: str, locale: str | None = None) -> User:
+    username = (username or "").strip()
+    if not username:
+        raise ValidationError("A username is required.", "username")
+    if role not in ROLES:
+        raise ValidationError(f"Role must be one of {', '.join(ROLES)}.", "role")
+    if len(password or "") < 8:
+        raise ValidationError("The password must have at least 8 characters.", "password")
+    with command() as session:
+        if session.scalar(sa.select(User.id).where(User.username == username)):
+            raise Conflict(f"User {username} already exists.", "username")
+        user = User(username=username, role=role, locale=locale)
+        user.set_password(password)
+        session.add(user)
+    return user
+
+
+def create_token(username: str, name: str) -> str:
+    """Issue an API token acting as `username`; returns the plain token (shown once)."""
+    with command() as session:
+        user = session.scalar(sa.select(User).where(User.username == username))
+        if user is None:
+            raise ValidationError(f"No user named {username}.", "username")
+        token, plain = ApiToken.issue(user, name or "api")
+        session.add(token)
+    return plain
+
+
+def set_locale(user_id: int, locale: str) -> None:
+    with command() as session:
+        session.get(User, user_id).locale = locale

@@ -1,0 +1,114 @@
+"""Wiring: extensions, request hooks, blueprints, error pages and CLI commands."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request, session
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from shopfloor import access
+from shopfloor.extensions import babel, csrf, db, login_manager, migrate
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; "
+    "script-src 'self' 'wasm-unsafe-eval'; "
+    # Inline style attributes are used by printable labels; inline scripts never are.
+    "style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; "
+    "media-src 'self' blob:; "
+    "connect-src 'self'; "
+    "worker-src 'self'; "
+    "manifest-src 'self'; "
+    "frame-ancestors 'none'; "
+    "base-uri 'self'; "
+    "form-action 'self'"
+)
+
+
+class SecureWhenHttpsSessionInterface(SecureCookieSessionInterface):
+    """Mark the session cookie Secure whenever the request came over HTTPS, so the same
+    install works over plain HTTP on a laptop and over HTTPS behind the workshop proxy."""
+
+    def get_cookie_secure(self, app):
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+def select_locale() -> str | None:
+    languages = g.get("languages") or ("en", "ro")
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    return request.accept_languages.best_match(languages) or "en"
+
+
+def init_app(app: Flask) -> None:
+    from shopfloor.database import configure_engine
+    from shopfloor.json import ShopfloorJSONProvider
+
+    app.json = ShopfloorJSONProvider(app)
+    app.session_interface = SecureWhenHttpsSessionInterface()
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+    import shopfloor.models  # noqa: F401  (every table on the metadata)
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    from shopfloor.models.types import render_item
+
+    migrate.init_app(app, db, directory=str(_root() / "migrations"), render_as_batch=True,
+                     compare_type=True, render_item=render_item)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(_root() / "shopfloor" / "translations"))
+
+    from shopfloor import auth_loaders  # noqa: F401  (registers the user loaders)
+
+    # Access is checked before anything else looks at the request, CSRF included: an
+    # anonymous POST is sent to the login page rather than told its token is missing.
+    app.before_request(access.enforce_access)
+    csrf.init_app(app)
+
+    from shopfloor.api import bp as api_bp
+    from shopfloor.web.auth.routes import bp as auth_bp
+    from shopfloor.web.main.routes import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(api_bp)
+
+    from shopfloor.web import errors
+
+    errors.init_app(app)
+
+    @app.context_processor
+    def _template_globals():
+        from shopfloor.web.templating import template_globals
+
+        return template_globals()
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(self)")
+        return response
+
+    from shopfloor.cli import register
+
+    register(app)
+
+    missing = access.undeclared_endpoints(app)
+    if missing:
+        raise RuntimeError(f"endpoints without an access declaration: {', '.join(missing)}")
+
+
+def _root():
+    from shopfloor import ROOT
+
+    return ROOT

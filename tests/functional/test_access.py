@@ -1,0 +1,109 @@
+"""Deny by default: every route refuses anyone its role does not allow.
+
+EXPECTED is written by hand, apart from the views' own declarations, so that a route whose
+declaration is wrong, or a new route nobody decided about, fails here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+ROLES = ("operator", "supervisor", "admin")
+RANK = {"operator": 0, "supervisor": 1, "admin": 2}
+
+# endpoint -> "public" or the least role that may use it
+EXPECTED = {
+    "static": "public",
+    "auth.login": "public",
+    "auth.logout": "operator",
+    "main.home": "operator",
+    "main.healthz": "public",
+    "main.manifest": "public",
+    "main.service_worker": "public",
+    "main.offline": "public",
+    "main.scan": "operator",
+    "main.set_language": "public",
+    "api.me": "operator",
+}
+
+
+def _routes(app):
+    """Every (endpoint, method, url) the app answers, with placeholder arguments."""
+    for rule in app.url_map.iter_rules():
+        args = {name: _placeholder(rule, name) for name in rule.arguments}
+        url = rule.build(args, append_unknown=False)[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, method, url
+
+
+def _placeholder(rule, name):
+    converter = rule._converters[name].__class__.__name__
+    return 1 if converter == "IntegerConverter" else "css/app.css" if name == "filename" else "X"
+
+
+def _open(client, url, method, **kwargs):
+    """Request and close the response (static files hold an open file until closed)."""
+    response = client.open(url, method=method, **kwargs)
+    response.close()
+    return response
+
+
+def _is_refused(response, api: bool) -> bool:
+    if api:
+        return response.status_code in (401, 403)
+    if response.status_code == 403:
+        return True
+    location = response.headers.get("Location", "")
+    return response.status_code == 302 and "/login?next=" in location
+
+
+def test_every_route_has_an_expected_access(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints == set(EXPECTED), (
+        "routes without an entry here, or entries for removed routes: "
+        f"{sorted(endpoints ^ set(EXPECTED))}")
+
+
+def test_anonymous_is_refused_everywhere_but_public_routes(app):
+    client = app.test_client()
+    for endpoint, method, url in _routes(app):
+        response = _open(client, url, method)
+        api = url.startswith("/api/")
+        if EXPECTED[endpoint] == "public":
+            assert not _is_refused(response, api), (endpoint, method, response.status_code)
+        elif api:
+            assert response.status_code == 401, (endpoint, method, response.status_code)
+            assert response.get_json()["error"]["code"] == "unauthorized"
+        else:
+            assert response.status_code == 302, (endpoint, method, response.status_code)
+            assert "/login?next=" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_reaches_exactly_what_it_should(app, make_user, role):
+    username = make_user(role)
+    client = app.test_client()
+    assert client.post("/login", data={"username": username,
+                                       "password": "correct horse battery"}).status_code == 302
+    for endpoint, method, url in _routes(app):
+        if endpoint == "auth.logout":
+            continue  # signing out would end this walk; tested in test_auth
+        needed = EXPECTED[endpoint]
+        response = _open(client, url, method)
+        allowed = needed == "public" or RANK[role] >= RANK[needed]
+        refused = _is_refused(response, url.startswith("/api/"))
+        assert refused is not allowed, (role, endpoint, method, response.status_code)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_tokens_get_the_same_access_as_their_role(app, make_user, token_for, role):
+    username = make_user(role)
+    headers = {"Authorization": f"Bearer {token_for(username)}"}
+    client = app.test_client()
+    for endpoint, method, url in _routes(app):
+        if not url.startswith("/api/"):
+            continue
+        needed = EXPECTED[endpoint]
+        response = _open(client, url, method, headers=headers)
+        allowed = needed == "public" or RANK[role] >= RANK[needed]
+        assert _is_refused(response, True) is not allowed, (role, endpoint, response.status_code)
