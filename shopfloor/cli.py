@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from shopfloor.domain.errors import DomainError
 
@@ -49,6 +49,7 @@ def create_token_command(name, label):
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has data.")
 def demo_command(if_empty):
     """Load a demo candle and cosmetics workshop."""
