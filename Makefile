@@ -44,7 +44,7 @@ lint: install-test
 
 ## translations: extract strings and update the catalogues after changing text
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o shopfloor/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k t -k N_ -o shopfloor/translations/messages.pot .
 	$(BIN)/pybabel update -i shopfloor/translations/messages.pot -d shopfloor/translations --no-fuzzy-matching
 
 clean:

@@ -59,7 +59,23 @@ def demo_command(if_empty):
     click.echo("demo data loaded" if loaded else "database not empty: demo data not loaded")
 
 
+@click.command("check")
+@with_appcontext
+def check_command():
+    """Prove the ledger and genealogy invariants; exit 1 listing what is broken."""
+    from shopfloor.services.invariants import CHECKS, check_all
+
+    violations = check_all()
+    if violations:
+        click.echo(f"{len(violations)} problem(s) found:")
+        for violation in violations:
+            click.echo(f"  [{violation.rule}] {violation.detail}")
+        sys.exit(1)
+    click.echo(f"ok: {len(CHECKS)} invariants hold")
+
+
 def register(app) -> None:
+    app.cli.add_command(check_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_command)

@@ -114,3 +114,34 @@ def token_for(app):
             return create_token(username, "test")
 
     return make
+
+
+@pytest.fixture
+def supervisor(make_user):
+    return make_user("supervisor")
+
+
+@pytest.fixture
+def operator(make_user):
+    return make_user("operator")
+
+
+@pytest.fixture
+def api(app, make_user, token_for):
+    """api(role) -> a client whose requests carry a bearer token for a new user of that
+    role: api("operator").post("/api/v1/moves", json={...})."""
+
+    class TokenClient:
+        def __init__(self, username: str):
+            self.username = username
+            self.headers = {"Authorization": f"Bearer {token_for(username)}"}
+            self.client = app.test_client()
+
+        def __getattr__(self, method):
+            def call(url, headers=None, **kwargs):
+                merged = {**self.headers, **(headers or {})}
+                return getattr(self.client, method)(url, headers=merged, **kwargs)
+
+            return call
+
+    return lambda role="operator": TokenClient(make_user(role))

@@ -4,10 +4,11 @@ in the X-CSRFToken header like any form."""
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 from flask_login import current_user
 
 from shopfloor.access import allow
+from shopfloor.domain.errors import ValidationError
 from shopfloor.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -18,7 +19,8 @@ _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 @bp.before_request
 def _csrf_for_cookie_sessions():
-    if request.method in _SAFE_METHODS or request.headers.get("Authorization"):
+    if (request.method in _SAFE_METHODS or request.headers.get("Authorization")
+            or not current_app.config.get("WTF_CSRF_ENABLED", True)):
         return None
     csrf.protect()
     return None
@@ -29,3 +31,17 @@ def _csrf_for_cookie_sessions():
 def me():
     return {"username": current_user.username, "role": current_user.role,
             "locale": current_user.locale}
+
+
+def payload() -> dict:
+    """The request body as a dict: JSON (numbers read as Decimal) or a posted form, which
+    uses the same field names."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise ValidationError("the body must be a JSON object", field=None)
+        return body
+    return request.form.to_dict()
+
+
+from shopfloor.api import routes  # noqa: E402,F401  (registers the routes on bp)

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import re
 from decimal import (
+    ROUND_CEILING,
     ROUND_DOWN,
+    ROUND_FLOOR,
     ROUND_HALF_UP,
     ROUND_UP,
     Context,
@@ -25,6 +27,7 @@ from decimal import (
     Overflow,
     localcontext,
 )
+from fractions import Fraction
 
 from .errors import ValidationError
 
@@ -40,10 +43,11 @@ ZERO = Decimal(0)
 #: (or an attack), and it keeps 10**12 * 10**6 inside a signed 64-bit column.
 MAX_MAGNITUDE = Decimal(10) ** 12
 
-#: 34 significant digits (IEEE decimal128) hold any stored value (18 integer digits plus 6
-#: places) with room to spare for intermediate products and quotients.
+#: 50 significant digits: a stored value has at most 19 (13 integer digits, 6 places), so
+#: the product of two of them (a quantity times a unit cost) is still exact. Formulas with
+#: several factors and a division use fractions instead (`round_fraction`).
 CONTEXT = Context(
-    prec=34,
+    prec=50,
     rounding=ROUND_HALF_UP,
     Emax=999_999,
     Emin=-999_999,
@@ -68,9 +72,7 @@ def _coerce(value: object, field: str) -> Decimal:
         raise ValidationError(f"{field} must be a number", field=field)
     if isinstance(value, float):
         # A float has already lost the exact value the user typed (0.1 is not 0.1).
-        raise ValidationError(
-            f"{field} must be an exact decimal number, not a float", field=field
-        )
+        raise ValidationError(f"{field} must be an exact decimal number, not a float", field=field)
     if isinstance(value, int):
         number = Decimal(value)
     elif isinstance(value, Decimal):
@@ -192,12 +194,45 @@ def quantize_down(quantity: Decimal) -> Decimal:
     return quantity.quantize(QUANTUM, rounding=ROUND_DOWN, context=CONTEXT)
 
 
+def round_fraction(
+    value: Fraction | Decimal | int,
+    places: int = QUANTITY_PLACES,
+    rounding: str = ROUND_HALF_UP,
+) -> Decimal:
+    """An exact rational rounded once, at the end, to `places` decimal places.
+
+    Formulas such as order / yield x line quantity x (1 + loss%) are computed as fractions
+    so that nothing is rounded before the last step: dividing first and rounding up would
+    turn 2/3 x 3 into 2.000001. Supports ROUND_HALF_UP, ROUND_UP (away from zero),
+    ROUND_DOWN (towards zero), ROUND_CEILING and ROUND_FLOOR. Trailing zeros are dropped.
+    """
+    scaled = Fraction(value) * 10**places
+    floor = scaled.numerator // scaled.denominator
+    if floor != scaled:
+        remainder = scaled - floor  # 0 < remainder < 1
+        if rounding == ROUND_HALF_UP:
+            up = remainder > Fraction(1, 2) or (remainder == Fraction(1, 2) and scaled > 0)
+        elif rounding == ROUND_UP:
+            up = scaled > 0
+        elif rounding == ROUND_DOWN:
+            up = scaled < 0
+        elif rounding == ROUND_CEILING:
+            up = True
+        elif rounding == ROUND_FLOOR:
+            up = False
+        else:
+            raise ValueError(f"unsupported rounding {rounding}")
+        floor += int(up)
+    return _plain(Decimal(floor).scaleb(-places, CONTEXT))
+
+
 def fit_places(number: Decimal, places: int = QUANTITY_PLACES) -> Decimal:
     """`number` unchanged when it has at most `places` decimal places, else rounded half
     up to `places`; trailing zeros dropped either way."""
     if _places(number) > places:
-        number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP,
-                                 context=CONTEXT)
+        number = number.quantize(
+            Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=CONTEXT
+        )
     return _plain(number)
 
 

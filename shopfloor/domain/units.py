@@ -7,10 +7,10 @@ arithmetic is done here, in Decimal, so that 5 kg is exactly 5000 g and 250 ml a
 exactly 225 g.
 
 Why pint does not do the arithmetic: its Decimal mode works, but it computes in whatever
-decimal context is current and multiplies factors one at a time, so a round trip such as
-g -> lb -> g picks up rounding from the intermediate quotient. Taking each unit's factor to a
-reference unit of its dimension (gram, millilitre, piece) and dividing once, last, keeps every
-conversion that can be exact exact.
+decimal context is current and rounds after every step, so g -> lb -> g picks up rounding
+from an intermediate quotient. Here each unit's factor to a reference unit of its dimension
+(gram, millilitre, piece) comes from pint once; the conversion itself is one exact fraction,
+rounded once at the end, so every conversion that can be exact is exact.
 
 Why there is an alias table at all: the names people type are not pint's. In pint's default
 registry "pcs" and "pc" are parsecs and "ea"/"piece" are unknown, and "gr" is a grain.
@@ -19,12 +19,13 @@ registry "pcs" and "pc" are parsecs and "ea"/"piece" are unknown, and "gr" is a 
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 from functools import cache
 
 import pint
 
 from .errors import ValidationError
-from .quantities import exact, fit_places
+from .quantities import MAX_MAGNITUDE, QUANTITY_PLACES, exact, round_fraction
 
 MASS = "mass"
 VOLUME = "volume"
@@ -49,16 +50,40 @@ _PINT_NAMES = {
 # What people type (compared lower-case, surrounding spaces ignored) -> canonical code.
 _ALIASES = {
     **{code: code for code in UNIT_CHOICES},
-    "gram": "g", "grams": "g", "gramme": "g", "grammes": "g",
-    "kilo": "kg", "kilos": "kg", "kilogram": "kg", "kilograms": "kg",
-    "milligram": "mg", "milligrams": "mg",
-    "lbs": "lb", "pound": "lb", "pounds": "lb",
-    "ounce": "oz", "ounces": "oz",
-    "millilitre": "ml", "millilitres": "ml", "milliliter": "ml", "milliliters": "ml",
-    "litre": "l", "litres": "l", "liter": "l", "liters": "l",
-    "centilitre": "cl", "centilitres": "cl", "centiliter": "cl", "centiliters": "cl",
-    "pc": "pcs", "piece": "pcs", "pieces": "pcs", "ea": "pcs", "each": "pcs",
-    "buc": "pcs", "buc.": "pcs",  # Romanian "bucăți"
+    "gram": "g",
+    "grams": "g",
+    "gramme": "g",
+    "grammes": "g",
+    "kilo": "kg",
+    "kilos": "kg",
+    "kilogram": "kg",
+    "kilograms": "kg",
+    "milligram": "mg",
+    "milligrams": "mg",
+    "lbs": "lb",
+    "pound": "lb",
+    "pounds": "lb",
+    "ounce": "oz",
+    "ounces": "oz",
+    "millilitre": "ml",
+    "millilitres": "ml",
+    "milliliter": "ml",
+    "milliliters": "ml",
+    "litre": "l",
+    "litres": "l",
+    "liter": "l",
+    "liters": "l",
+    "centilitre": "cl",
+    "centilitres": "cl",
+    "centiliter": "cl",
+    "centiliters": "cl",
+    "pc": "pcs",
+    "piece": "pcs",
+    "pieces": "pcs",
+    "ea": "pcs",
+    "each": "pcs",
+    "buc": "pcs",
+    "buc.": "pcs",  # Romanian "bucăți"
 }
 
 # One registry for the process: building it parses pint's definition files (~0.2 s).
@@ -91,7 +116,7 @@ def canonical_unit(name: object, field: str = "unit") -> str:
 
 
 def dimension_of(unit: str) -> str:
-    """"mass", "volume" or "count"."""
+    """ "mass", "volume" or "count"."""
     return _unit_info(canonical_unit(unit))[0]
 
 
@@ -121,36 +146,37 @@ def convert(
     source_dim, source_factor = _unit_info(source)
     target_dim, target_factor = _unit_info(target)
 
-    with exact():
-        reference = quantity * source_factor  # in g, ml or pcs
-        if source_dim != target_dim:
-            if {source_dim, target_dim} != {MASS, VOLUME}:
-                raise ValidationError(f"cannot convert {source} to {target}", field="unit")
-            if density is None:
-                raise ValidationError(
-                    f"cannot convert {source} to {target} without the item's density (g/ml)",
-                    field="unit",
-                )
-            density = _check_density(density)
-            reference = reference * density if source_dim == VOLUME else reference / density
-        return fit_places(reference / target_factor)
+    reference = Fraction(quantity) * source_factor  # in g, ml or pcs
+    if source_dim != target_dim:
+        if {source_dim, target_dim} != {MASS, VOLUME}:
+            raise ValidationError(f"cannot convert {source} to {target}", field="unit")
+        if density is None:
+            raise ValidationError(
+                f"cannot convert {source} to {target} without the item's density (g/ml)",
+                field="unit",
+            )
+        grams_per_ml = Fraction(_check_density(density))
+        reference = reference * grams_per_ml if source_dim == VOLUME else reference / grams_per_ml
+    result = round_fraction(reference / target_factor, QUANTITY_PLACES)
+    if abs(result) > MAX_MAGNITUDE:  # would not fit the stored column
+        raise ValidationError(f"quantity is too large in {target}", field="quantity")
+    return result
 
 
 def _check_density(density: object) -> Decimal:
     if isinstance(density, int) and not isinstance(density, bool):
         density = Decimal(density)
     if not isinstance(density, Decimal) or not density.is_finite() or density <= 0:
-        raise ValidationError("density must be a number greater than zero (g/ml)",
-                              field="density")
+        raise ValidationError("density must be a number greater than zero (g/ml)", field="density")
     return density
 
 
 @cache
-def _unit_info(code: str) -> tuple[str, Decimal]:
+def _unit_info(code: str) -> tuple[str, Fraction]:
     """(dimension, factor to the dimension's reference unit) for a canonical code, from
     pint. Cached: pint is consulted once per unit."""
     unit = UREG.Unit(_PINT_NAMES[code])
     dimension = _DIMENSIONS[unit.dimensionality]
     with exact():
         factor = UREG.Quantity(Decimal(1), unit).to(_REFERENCE[dimension]).magnitude
-    return dimension, Decimal(factor)
+    return dimension, Fraction(Decimal(factor))

@@ -65,9 +65,7 @@ def gtin14(gtin: str) -> str:
     """
     digits = gtin.strip()
     if not digits.isascii() or not digits.isdigit() or len(digits) not in (8, 12, 13, 14):
-        raise LabelDataError(
-            f"gtin must be 8, 12, 13 or 14 digits, not {gtin!r}", field="gtin"
-        )
+        raise LabelDataError(f"gtin must be 8, 12, 13 or 14 digits, not {gtin!r}", field="gtin")
     digits = digits.zfill(14)
     if gs1_check_digit(digits[:-1]) != int(digits[-1]):
         raise LabelDataError(f"gtin {gtin} has a wrong check digit", field="gtin")

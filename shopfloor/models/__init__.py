@@ -1,4 +1,14 @@
 """Typed SQLAlchemy models, one module per aggregate. Importing this package registers
 every table on the metadata (Alembic and create_all rely on that)."""
 
+from shopfloor.models.audit import AuditEvent  # noqa: F401
+from shopfloor.models.idempotency import IdempotencyRecord  # noqa: F401
+from shopfloor.models.master import Customer, Item, Location, Sequence, Setting, Supplier  # noqa: F401
+from shopfloor.models.stock import (  # noqa: F401
+    Balance,
+    Lot,
+    StockCount,
+    StockCountLine,
+    StockMove,
+)
 from shopfloor.models.users import ApiToken, LoginAttempt, User  # noqa: F401

@@ -20,7 +20,8 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; "
     "worker-src 'self'; "
     "manifest-src 'self'; "
-    "frame-ancestors 'none'; "
+    # Our own print page previews a label in a frame; nobody else may frame us.
+    "frame-ancestors 'self'; "
     "base-uri 'self'; "
     "form-action 'self'"
 )
@@ -75,15 +76,23 @@ def init_app(app: Flask) -> None:
 
     from shopfloor.api import bp as api_bp
     from shopfloor.web.auth.routes import bp as auth_bp
+    from shopfloor.web.catalog.routes import bp as catalog_bp
     from shopfloor.web.main.routes import bp as main_bp
+    from shopfloor.web.stock.routes import bp as stock_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(stock_bp)
+    app.register_blueprint(catalog_bp)
     app.register_blueprint(api_bp)
 
     from shopfloor.web import errors
 
     errors.init_app(app)
+
+    from shopfloor.web.templating import register_filters
+
+    register_filters(app)
 
     @app.context_processor
     def _template_globals():

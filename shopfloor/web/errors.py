@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from shopfloor.access import is_api_request
 from shopfloor.domain.errors import DomainError
+from shopfloor.domain.messages import translate
 
 
 def json_error(status: int, code: str, message: str, field: str | None = None, details=None):
@@ -29,9 +30,10 @@ def _page(status: int, title: str, message: str):
 def init_app(app) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
+        message = translate(error.message, _)
         if is_api_request():
-            return json_error(error.status, error.code, error.message, error.field, error.details)
-        return _page(error.status, _("That could not be done"), error.message)
+            return json_error(error.status, error.code, message, error.field, error.details)
+        return _page(error.status, _("That could not be done"), message)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):

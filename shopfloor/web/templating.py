@@ -10,7 +10,10 @@ from flask_login import current_user
 # The bottom bar an operator thumbs through: (endpoint, label, icon, minimum role).
 NAV_ITEMS = (
     ("main.home", _l("Home"), "home", "operator"),
+    ("stock.overview", _l("Stock"), "stock", "operator"),
     ("main.scan", _l("Scan"), "scan", "operator"),
+    ("stock.receive", _l("Receive"), "receive", "operator"),
+    ("main.menu", _l("More"), "menu", "operator"),
 )
 
 ROLE_LABELS = {"operator": _l("Operator"), "supervisor": _l("Supervisor"), "admin": _l("Admin")}
@@ -20,9 +23,42 @@ def template_globals() -> dict:
     nav = []
     if current_user.is_authenticated:
         nav = [item for item in NAV_ITEMS if current_user.can(item[3])]
+    from shopfloor.web import choices
+
     return {
+        "status_labels": choices.LOT_STATUS_LABELS,
+        "label_size_names": dict(choices.LABEL_SIZES),
+        "urgency_labels": choices.URGENCY_LABELS,
+        "reason_labels": choices.REASON_LABELS,
+        "kind_labels": choices.ITEM_KIND_LABELS,
+        "location_kind_labels": choices.LOCATION_KIND_LABELS,
         "nav_items": nav,
         "current_endpoint": request.endpoint,
         "current_locale": lambda: str(get_locale() or "en"),
         "role_labels": ROLE_LABELS,
     }
+
+
+def register_filters(app) -> None:
+    from shopfloor.domain.quantities import format_quantity, round_money
+
+    @app.template_filter("qty")
+    def _qty(value):
+        return "" if value is None else format_quantity(value)
+
+    @app.template_filter("money")
+    def _money(value):
+        """Amounts to the cent for reading; unit costs below a cent keep their places."""
+        if value is None:
+            return ""
+        if value != 0 and abs(value) < 1:
+            return format_quantity(value)
+        return f"{round_money(value):,.2f}"
+
+    @app.template_filter("day")
+    def _day(value):
+        return "" if value is None else value.isoformat()
+
+    @app.template_filter("when")
+    def _when(value):
+        return "" if value is None else value.strftime("%Y-%m-%d %H:%M")

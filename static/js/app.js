@@ -9,3 +9,18 @@
     });
   }
 })();
+
+/* Print buttons that print a framed label at its own @page size, and selects that submit
+   their form when changed. */
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-print-frame]");
+  if (!button) return;
+  var frame = document.getElementById(button.getAttribute("data-print-frame"));
+  if (frame && frame.contentWindow) {
+    frame.contentWindow.focus();
+    frame.contentWindow.print();
+  }
+});
+document.addEventListener("change", function (event) {
+  if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
+});

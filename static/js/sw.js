@@ -11,6 +11,9 @@ const SHELL = [
   "/static/icons/icon-192.png",
   "/static/icons/home.svg",
   "/static/icons/scan.svg",
+  "/static/icons/stock.svg",
+  "/static/icons/receive.svg",
+  "/static/icons/menu.svg",
   "/manifest.webmanifest",
 ];
 

@@ -48,7 +48,7 @@ def test_every_source_string_has_a_romanian_translation(tmp_path):
     to be translated in the Romanian catalogue."""
     pot = tmp_path / "messages.pot"
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-                    "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "."],
+                    "-k", "_l", "-k", "lazy_gettext", "-k", "t", "-k", "N_", "-o", str(pot), "."],
                    cwd=ROOT, check=True, capture_output=True)
     with open(pot, "rb") as source, open(RO_CATALOGUE, "rb") as ro:
         wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(source) if m.id}

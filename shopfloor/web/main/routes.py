@@ -15,7 +15,9 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @allow("operator")
 def home():
-    return render_template("main/home.html")
+    from shopfloor.services import stock, stock_queries
+
+    return render_template("main/home.html", alerts=stock_queries.alerts(stock.today()))
 
 
 @bp.route("/healthz")
@@ -69,3 +71,9 @@ def set_language():
 
             set_locale(current_user.id, language)
     return redirect(request.referrer or url_for("main.home"))
+
+
+@bp.route("/menu")
+@allow("operator")
+def menu():
+    return render_template("main/menu.html")

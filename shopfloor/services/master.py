@@ -1,0 +1,227 @@
+"""Commands on master data: items, suppliers, customers and locations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import sqlalchemy as sa
+
+from shopfloor.database import command
+from shopfloor.domain import units
+from shopfloor.domain.errors import Conflict, NotFound, ValidationError
+from shopfloor.domain.gs1 import normalize_gtin
+from shopfloor.extensions import db
+from shopfloor.models.master import ITEM_KINDS, LOCATION_KINDS, Customer, Item, Location, Supplier
+from shopfloor.models.stock import Lot
+from shopfloor.services import fields
+from shopfloor.services.audit import record_change
+
+# Codes people type and scan: letters, digits and a few separators, no spaces.
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+
+
+def _code(data: Mapping, field: str, *, required: bool, max_length: int = 40) -> str | None:
+    value = fields.text(data, field, required=required, max_length=max_length)
+    if value is not None and not CODE_PATTERN.match(value):
+        raise ValidationError(
+            f"{field} may use letters, digits and . _ / - only, without spaces", field=field)
+    return value
+
+
+# --- lookups -----------------------------------------------------------------------------
+
+def get_item(sku: str, field: str = "item") -> Item:
+    item = db.session.scalar(sa.select(Item).where(Item.sku == sku))
+    if item is None:
+        raise NotFound(f"no item with SKU {sku}", field=field)
+    return item
+
+
+def get_location(code: str, field: str = "location") -> Location:
+    location = db.session.scalar(sa.select(Location).where(Location.code == code))
+    if location is None:
+        raise NotFound(f"no location with code {code}", field=field)
+    return location
+
+
+def get_supplier(name: str, field: str = "supplier") -> Supplier:
+    supplier = db.session.scalar(sa.select(Supplier).where(Supplier.name == name))
+    if supplier is None:
+        raise NotFound(f"no supplier named {name}", field=field)
+    return supplier
+
+
+def get_customer(name: str, field: str = "customer") -> Customer:
+    customer = db.session.scalar(sa.select(Customer).where(Customer.name == name))
+    if customer is None:
+        raise NotFound(f"no customer named {name}", field=field)
+    return customer
+
+
+def find_party(model, key: str):
+    """A supplier or customer by id (as text) or by exact name."""
+    query = sa.select(model).where(model.name == key)
+    if key.isdigit():
+        query = sa.select(model).where(sa.or_(model.id == int(key), model.name == key))
+    party = db.session.scalar(query)
+    if party is None:
+        raise NotFound(f"no {model.__tablename__[:-1]} {key}", field="name")
+    return party
+
+
+# --- items -------------------------------------------------------------------------------
+
+def _apply_item_fields(item: Item, data: Mapping, creating: bool) -> None:
+    given = (lambda name: True) if creating else (lambda name: name in data)
+    if given("sku"):
+        item.sku = _code(data, "sku", required=True)
+    if given("name"):
+        item.name = fields.text(data, "name", required=True)
+    if given("kind"):
+        item.kind = fields.choice(data, "kind", ITEM_KINDS, required=True)
+    if given("unit"):
+        unit = units.canonical_unit(fields.text(data, "unit", required=True, max_length=20))
+        if not creating and unit != item.unit and db.session.scalar(
+                sa.select(Lot.id).where(Lot.item_id == item.id).limit(1)):
+            raise Conflict(
+                f"{item.sku} already has lots in {item.unit}; its unit cannot change to {unit}",
+                field="unit")
+        item.unit = unit
+    if given("reorder_point"):
+        item.reorder_point = fields.quantity(data, "reorder_point", required=False,
+                                             allow_zero=True, default=0)
+    if given("reorder_quantity"):
+        item.reorder_quantity = fields.quantity(data, "reorder_quantity", required=False,
+                                                allow_zero=True, default=0)
+    if given("default_supplier"):
+        name = fields.text(data, "default_supplier")
+        item.default_supplier = get_supplier(name, "default_supplier") if name else None
+    if given("shelf_life_days"):
+        item.shelf_life_days = fields.integer(data, "shelf_life_days", maximum=36500)
+    if given("gtin"):
+        raw = fields.text(data, "gtin", max_length=20)
+        item.gtin = normalize_gtin(raw) if raw else None
+    if given("density"):
+        item.density = fields.quantity(data, "density", required=False)
+    if given("price"):
+        item.price = fields.money(data, "price")
+    if given("archived"):
+        item.archived = bool(fields.boolean(data, "archived", default=False))
+
+
+def _unique_item(session, item: Item) -> None:
+    clash = session.scalar(sa.select(Item).where(Item.sku == item.sku, Item.id != item.id)) \
+        if item.id else session.scalar(sa.select(Item).where(Item.sku == item.sku))
+    if clash is not None:
+        raise Conflict(f"SKU {item.sku} is already used by {clash.name}", field="sku")
+    if item.gtin:
+        query = sa.select(Item).where(Item.gtin == item.gtin)
+        if item.id:
+            query = query.where(Item.id != item.id)
+        clash = session.scalar(query)
+        if clash is not None:
+            raise Conflict(f"GTIN {item.gtin} is already used by {clash.sku}", field="gtin")
+
+
+def create_item(data: Mapping, user=None) -> Item:
+    with command() as session:
+        item = Item()
+        with session.no_autoflush:
+            _apply_item_fields(item, data, creating=True)
+            _unique_item(session, item)
+        session.add(item)
+        record_change(user, "item", item.sku, None, _snapshot(item, AUDITED_ITEM_FIELDS))
+    return item
+
+
+AUDITED_ITEM_FIELDS = ("sku", "name", "kind", "unit", "reorder_point", "reorder_quantity",
+                       "default_supplier_id", "shelf_life_days", "gtin", "density", "price",
+                       "archived")
+
+
+def _snapshot(obj, names) -> dict:
+    return {name: getattr(obj, name) for name in names}
+
+
+def update_item(sku: str, data: Mapping, user=None) -> Item:
+    with command() as session:
+        item = get_item(sku, field="sku")
+        before = _snapshot(item, AUDITED_ITEM_FIELDS)
+        with session.no_autoflush:
+            _apply_item_fields(item, data, creating=False)
+            _unique_item(session, item)
+        record_change(user, "item", sku, before, _snapshot(item, AUDITED_ITEM_FIELDS))
+    return item
+
+
+# --- suppliers and customers ---------------------------------------------------------------
+
+PARTY_FIELDS = ("name", "contact", "email", "phone", "address", "notes")
+
+
+def _apply_party_fields(party, data: Mapping, creating: bool) -> None:
+    for name in PARTY_FIELDS:
+        if creating or name in data:
+            long_text = name in ("address", "notes")
+            setattr(party, name, fields.text(data, name, required=name == "name",
+                                             max_length=2000 if long_text else 200))
+    if "archived" in data:
+        party.archived = bool(fields.boolean(data, "archived", default=False))
+
+
+def _save_party(model, party, data: Mapping, creating: bool):
+    _apply_party_fields(party, data, creating)
+    session = db.session
+    with session.no_autoflush:
+        query = sa.select(model.id).where(model.name == party.name)
+        if party.id:
+            query = query.where(model.id != party.id)
+        if session.scalar(query):
+            raise Conflict(f"{party.name} already exists", field="name")
+    session.add(party)
+    return party
+
+
+def create_party(model, data: Mapping):
+    with command():
+        return _save_party(model, model(), data, creating=True)
+
+
+def update_party(model, key: str, data: Mapping):
+    with command():
+        return _save_party(model, find_party(model, key), data, creating=False)
+
+
+# --- locations ---------------------------------------------------------------------------
+
+def _apply_location_fields(location: Location, data: Mapping, creating: bool) -> None:
+    if creating or "code" in data:
+        location.code = _code(data, "code", required=True)
+    if creating or "name" in data:
+        location.name = fields.text(data, "name", required=True)
+    if creating or "kind" in data:
+        location.kind = fields.choice(data, "kind", LOCATION_KINDS, default="storage")
+    if "archived" in data:
+        location.archived = bool(fields.boolean(data, "archived", default=False))
+
+
+def create_location(data: Mapping) -> Location:
+    with command() as session:
+        location = Location()
+        _apply_location_fields(location, data, creating=True)
+        if session.scalar(sa.select(Location.id).where(Location.code == location.code)):
+            raise Conflict(f"location {location.code} already exists", field="code")
+        session.add(location)
+    return location
+
+
+def update_location(code: str, data: Mapping) -> Location:
+    with command() as session:
+        location = get_location(code, field="code")
+        _apply_location_fields(location, data, creating=False)
+        with session.no_autoflush:
+            if session.scalar(sa.select(Location.id).where(
+                    Location.code == location.code, Location.id != location.id)):
+                raise Conflict(f"location {location.code} already exists", field="code")
+    return location

@@ -1,0 +1,258 @@
+"""Stock commands: receive, move, count and change a lot's status.
+
+Every quantity change goes through `post_move`, which appends to the ledger and updates the
+balances in the same transaction, with the touched balance rows locked. Nothing else writes
+balances.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from shopfloor.database import command, insert_ignoring_conflicts
+from shopfloor.domain import lot_codes, units
+from shopfloor.domain.errors import Conflict, InsufficientStock, NotFound, ValidationError
+from shopfloor.domain.quantities import format_quantity, quantize_unit_cost
+from shopfloor.extensions import db
+from shopfloor.models.master import Item, Location, Sequence, Setting
+from shopfloor.models.stock import LOT_STATUSES, Balance, Lot, StockCount, StockCountLine, StockMove
+from shopfloor.models.users import User
+from shopfloor.services import fields
+from shopfloor.services.master import get_item, get_location, get_supplier
+
+
+def today() -> date:
+    return date.today()
+
+
+def get_lot(code: str, field: str = "lot") -> Lot:
+    lot = db.session.scalar(sa.select(Lot).where(Lot.code == code))
+    if lot is None:
+        raise NotFound(f"no lot with code {code}", field=field)
+    return lot
+
+
+def setting(name: str, default: str) -> str:
+    row = db.session.get(Setting, name)
+    return row.value if row is not None else default
+
+
+def next_number(session, name: str) -> int:
+    """The next value of a named counter, unique even under concurrent commands: the
+    UPDATE takes the row lock until the command commits."""
+    insert_ignoring_conflicts(session, Sequence, name=name, value=0)
+    return session.scalar(
+        sa.update(Sequence).where(Sequence.name == name)
+        .values(value=Sequence.value + 1).returning(Sequence.value))
+
+
+# --- the ledger primitive ------------------------------------------------------------------
+
+def _locked_balance(session, lot: Lot, location: Location, create: bool) -> Balance | None:
+    if create:
+        insert_ignoring_conflicts(session, Balance, lot_id=lot.id, location_id=location.id,
+                                  item_id=lot.item_id, quantity=Decimal(0))
+    return session.scalar(
+        sa.select(Balance)
+        .where(Balance.lot_id == lot.id, Balance.location_id == location.id)
+        .with_for_update()
+        .execution_options(populate_existing=True))
+
+
+def post_move(session, *, lot: Lot, quantity: Decimal, reason: str, user_id: int | None,
+              from_location: Location | None = None, to_location: Location | None = None,
+              reference: tuple[str, int | None] | None = None, note: str | None = None,
+              key: str | None = None) -> StockMove:
+    """Append one movement to the ledger and apply it to the balances.
+
+    Refuses to take more than the source location holds, naming what is there. Balance rows
+    are locked in location order, so two commands touching the same pair cannot deadlock.
+    """
+    if quantity <= 0:
+        raise ValidationError("quantity must be greater than zero", field="quantity")
+    sides = sorted((loc for loc in (from_location, to_location) if loc is not None),
+                   key=lambda loc: loc.id)
+    balances = {loc.id: _locked_balance(session, lot, loc, create=loc is to_location)
+                for loc in sides}
+    if from_location is not None:
+        source = balances[from_location.id]
+        held = source.quantity if source is not None else Decimal(0)
+        if held < quantity:
+            raise InsufficientStock(
+                f"only {format_quantity(held)} {lot.item.unit} of lot {lot.code} "
+                f"is at {from_location.code}",
+                field="quantity", details={"available": str(held)})
+        source.quantity = held - quantity
+    if to_location is not None:
+        target = balances[to_location.id]
+        target.quantity = target.quantity + quantity
+    reference_type, reference_id = reference or (None, None)
+    move = StockMove(lot=lot, quantity=quantity, reason=reason, user_id=user_id,
+                     from_location=from_location, to_location=to_location,
+                     reference_type=reference_type, reference_id=reference_id, note=note,
+                     idempotency_key=key)
+    session.add(move)
+    return move
+
+
+# --- receiving ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Receipt:
+    lot: Lot
+    base_quantity: Decimal
+
+
+def receive_lot(data: Mapping, user: User, key: str | None = None) -> Receipt:
+    """Receive a quantity of an item as a new lot at a location (DESIGN.md §6 POST /receipts).
+
+    The quantity may be in any unit compatible with the item's base unit; the lot keeps its
+    cost per base unit. An already-expired lot is refused unless a supervisor accepts it
+    with `accept_expired`, and then it arrives in quarantine so it cannot be used by mistake.
+    """
+    with command() as session:
+        item = get_item(fields.text(data, "item", required=True, max_length=40))
+        if item.archived:
+            raise Conflict(f"{item.sku} is archived", field="item")
+        quantity = fields.quantity(data, "quantity")
+        unit = units.canonical_unit(fields.text(data, "unit", max_length=20) or item.unit)
+        base_quantity = units.convert(quantity, unit, item.unit, item.density)
+        if base_quantity <= 0:
+            raise ValidationError(f"quantity is less than the smallest amount of {item.unit}",
+                                  field="quantity")
+        unit_cost = fields.money(data, "unit_cost", required=True)
+        cost_per_base_unit = quantize_unit_cost(unit_cost * quantity / base_quantity)
+        location = get_location(fields.text(data, "location", required=True, max_length=40))
+        if location.archived:
+            raise Conflict(f"location {location.code} is archived", field="location")
+        supplier_name = fields.text(data, "supplier")
+        supplier = get_supplier(supplier_name) if supplier_name else item.default_supplier
+        received_on = today()
+        expiry = fields.iso_date(data, "expiry")
+        if expiry is None and item.shelf_life_days is not None:
+            expiry = received_on + timedelta(days=item.shelf_life_days)
+        status, status_reason = "available", None
+        if expiry is not None and expiry < received_on:
+            if not (fields.boolean(data, "accept_expired", default=False)
+                    and user.can("supervisor")):
+                raise ValidationError(
+                    f"this lot expired on {expiry.isoformat()}; a supervisor must accept it",
+                    field="expiry")
+            status, status_reason = "quarantine", f"received expired ({expiry.isoformat()})"
+        code = fields.text(data, "lot_code", max_length=80)
+        if code is not None:
+            if session.scalar(sa.select(Lot.id).where(Lot.code == code)):
+                raise Conflict(f"lot code {code} is already in use", field="lot_code")
+        else:
+            code = _generate_lot_code(session, item, received_on)
+        lot = Lot(code=code, item=item, origin="receipt", supplier=supplier,
+                  supplier_lot=fields.text(data, "supplier_lot", max_length=80),
+                  received_on=received_on, expiry=expiry, unit_cost=cost_per_base_unit,
+                  status=status, status_reason=status_reason, created_by_id=user.id)
+        session.add(lot)
+        session.flush()
+        post_move(session, lot=lot, quantity=base_quantity, reason="receipt", user_id=user.id,
+                  to_location=location, reference=("receipt", lot.id), key=key)
+    return Receipt(lot=lot, base_quantity=base_quantity)
+
+
+def _generate_lot_code(session, item: Item, on: date) -> str:
+    pattern = setting("lot_code_pattern", lot_codes.DEFAULT_PATTERN)
+    counter = lot_codes.sequence_key(pattern, item.sku, on)
+    while True:  # skip numbers someone already used by typing a code by hand
+        code = lot_codes.render_lot_code(pattern, item.sku, on, next_number(session, counter))
+        if not session.scalar(sa.select(Lot.id).where(Lot.code == code)):
+            return code
+
+
+# --- moves, counts, status --------------------------------------------------------------------
+
+def move_stock(data: Mapping, user: User, key: str | None = None) -> StockMove:
+    """Transfer a quantity of a lot between two locations (`lot`, `from`, `to`, `quantity`)."""
+    with command() as session:
+        lot = get_lot(fields.text(data, "lot", required=True, max_length=80))
+        source = get_location(fields.text(data, "from", required=True, max_length=40), "from")
+        target = get_location(fields.text(data, "to", required=True, max_length=40), "to")
+        if source.id == target.id:
+            raise ValidationError("from and to are the same location", field="to")
+        if target.archived:
+            raise Conflict(f"location {target.code} is archived", field="to")
+        quantity = fields.quantity(data, "quantity")
+        return post_move(session, lot=lot, quantity=quantity, reason="transfer",
+                         user_id=user.id, from_location=source, to_location=target,
+                         reference=("transfer", None), key=key)
+
+
+@dataclass(frozen=True)
+class CountLine:
+    lot_code: str
+    counted: Decimal
+
+
+def count_stock(location_code: str, lines: Iterable[CountLine], user: User,
+                reason: str | None = None, key: str | None = None) -> StockCount:
+    """Record counted quantities at a location. Each difference from the balance becomes an
+    `adjust` move with the reason, so the ledger explains every change."""
+    lines = list(lines)
+    if not lines:
+        raise ValidationError("count at least one lot", field="lot")
+    with command() as session:
+        location = get_location(location_code)
+        count = StockCount(location=location, reason=reason, user_id=user.id)
+        session.add(count)
+        session.flush()
+        seen: set[str] = set()
+        for line in lines:
+            if line.lot_code in seen:
+                raise ValidationError(f"lot {line.lot_code} is counted twice", field="lot")
+            seen.add(line.lot_code)
+            lot = get_lot(line.lot_code)
+            balance = _locked_balance(session, lot, location, create=False)
+            expected = balance.quantity if balance is not None else Decimal(0)
+            session.add(StockCountLine(count=count, lot=lot, expected_quantity=expected,
+                                       counted_quantity=line.counted))
+            difference = line.counted - expected
+            if difference:
+                post_move(session, lot=lot, quantity=abs(difference), reason="adjust",
+                          user_id=user.id, note=reason, key=key,
+                          from_location=location if difference < 0 else None,
+                          to_location=location if difference > 0 else None,
+                          reference=("count", count.id))
+    return count
+
+
+def count_from_request(data: Mapping, user: User, key: str | None = None) -> StockCount:
+    """POST /counts: one lot at one location."""
+    counted = fields.quantity(data, "counted_quantity", allow_zero=True)
+    return count_stock(fields.text(data, "location", required=True, max_length=40),
+                       [CountLine(fields.text(data, "lot", required=True, max_length=80),
+                                  counted)],
+                       user, reason=fields.text(data, "reason", max_length=500), key=key)
+
+
+STATUS_ACTIONS = {"quarantine": "quarantine", "release": "available", "reject": "rejected",
+                  "available": "available", "rejected": "rejected"}
+
+
+def change_lot_status(code: str, data: Mapping, user: User) -> Lot:
+    """Quarantine, release or reject a lot. A reason is required: it is what an auditor asks
+    first."""
+    with command():
+        lot = get_lot(code)
+        wanted = fields.choice(data, "status", tuple(STATUS_ACTIONS), required=True)
+        status = STATUS_ACTIONS[wanted]
+        assert status in LOT_STATUSES
+        reason = fields.text(data, "reason", required=True, max_length=500)
+        if status == lot.status:
+            raise Conflict(f"lot {lot.code} is already {status}", field="status")
+        from shopfloor.services.audit import record_change
+
+        record_change(user, "lot", lot.code, {"status": lot.status}, {"status": status},
+                      reason=reason)
+        lot.status, lot.status_reason = status, reason
+    return lot

@@ -1,0 +1,220 @@
+"""Stock pages: receive with a label in one pass, the lot page, labels, moves, counts,
+lot status and the stock overview. Views parse, call one service, and render."""
+
+from __future__ import annotations
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from shopfloor.access import allow
+from shopfloor.api.idempotency import idempotent, request_key
+from shopfloor.domain import units
+from shopfloor.domain.errors import DomainError
+from shopfloor.domain.gs1 import normalize_gtin
+from shopfloor.models.master import ITEM_KINDS
+from shopfloor.services import master, scan, stock, stock_queries
+from shopfloor.services.stock import CountLine
+from shopfloor.web import choices
+from shopfloor.web.forms import FormErrors, new_idempotency_key
+
+bp = Blueprint("stock", __name__)
+
+RECEIPT_FIELDS = ("item", "quantity", "unit", "unit_cost", "location", "supplier",
+                  "supplier_lot", "expiry", "lot_code", "accept_expired", "copies")
+
+
+# --- receiving ------------------------------------------------------------------------------
+
+@bp.route("/receive", methods=["GET", "POST"])
+@allow("operator")
+@idempotent
+def receive():
+    values = request.form.to_dict() if request.method == "POST" else request.args.to_dict()
+    values.setdefault("copies", "1")
+    errors = FormErrors()
+    if request.method == "POST" and request.form.get("action") == "fill":
+        values, errors = _fill_from_gs1(values)
+    elif request.method == "POST":
+        try:
+            receipt = stock.receive_lot(values, current_user, key=request_key())
+        except DomainError as error:
+            errors = FormErrors.from_error(error, RECEIPT_FIELDS)
+        else:
+            flash(_("Received %(quantity)s %(unit)s as lot %(code)s.",
+                    quantity=values.get("quantity"), unit=values.get("unit") or "",
+                    code=receipt.lot.code), "success")
+            return redirect(url_for("stock.lot_label", code=receipt.lot.code,
+                                    copies=values.get("copies") or 1, received=1))
+    return render_template("stock/receive.html", values=values, errors=errors,
+                           items=choices.items(), locations=choices.locations(),
+                           suppliers=choices.suppliers(),
+                           units=[(unit, unit) for unit in units.UNIT_CHOICES],
+                           idempotency_key=new_idempotency_key()), 422 if errors else 200
+
+
+def _fill_from_gs1(values: dict) -> tuple[dict, FormErrors]:
+    """Without JavaScript the "Fill in" button posts here; with it, the same happens through
+    GET /api/v1/gs1 as the code is scanned."""
+    try:
+        found = scan.gs1_fields(values.get("gs1", ""))
+    except DomainError as error:
+        return values, FormErrors({"gs1": str(error)})
+    values.update({k: v for k, v in found.items() if v})
+    return values, FormErrors()
+
+
+# --- the lot page and labels ------------------------------------------------------------------
+
+@bp.route("/l/<path:code>")
+@allow("operator")
+def lot_page(code):
+    lot = stock.get_lot(code, field="code")
+    today = stock.today()
+    return render_template("stock/lot.html", view=stock_queries.lot_view(lot, today),
+                           history=stock_queries.lot_history(lot), today=today,
+                           label_sizes=choices.LABEL_SIZES)
+
+
+@bp.route("/01/<gtin>/10/<path:lot_code>")
+@allow("operator")
+def digital_link(gtin, lot_code):
+    """A GS1 Digital Link printed on our labels, opened by a phone's own camera app."""
+    try:
+        normalize_gtin(gtin)
+    except DomainError:
+        abort(404)
+    result = scan.resolve(f"(01){gtin}(10){lot_code}")
+    if result.type != "lot":
+        abort(404)
+    return redirect(url_for("stock.lot_page", code=result.key))
+
+
+@bp.route("/lots/<path:code>/label")
+@allow("operator")
+def lot_label(code):
+    from shopfloor.web.stock import labels
+
+    lot = stock.get_lot(code, field="code")
+    return labels.lot_label_response(lot)
+
+
+@bp.route("/lots/<path:code>/status", methods=["POST"])
+@allow("supervisor")
+@idempotent
+def lot_status(code):
+    try:
+        lot = stock.change_lot_status(code, request.form, current_user)
+    except DomainError as error:
+        flash(FormErrors.from_error(error).get("general") or str(error), "error")
+        return redirect(url_for("stock.lot_page", code=code))
+    flash(_("Lot %(code)s is now %(status)s.", code=lot.code,
+            status=choices.LOT_STATUS_LABELS[lot.status]), "success")
+    return redirect(url_for("stock.lot_page", code=lot.code))
+
+
+# --- moves and counts ---------------------------------------------------------------------------
+
+MOVE_FIELDS = ("lot", "from", "to", "quantity")
+
+
+@bp.route("/moves/new", methods=["GET", "POST"])
+@allow("operator")
+@idempotent
+def new_move():
+    values = request.form.to_dict() if request.method == "POST" else request.args.to_dict()
+    errors = FormErrors()
+    if request.method == "POST":
+        try:
+            move = stock.move_stock(values, current_user, key=request_key())
+        except DomainError as error:
+            errors = FormErrors.from_error(error, MOVE_FIELDS)
+        else:
+            flash(_("Moved %(quantity)s %(unit)s of %(lot)s from %(source)s to %(target)s.",
+                    quantity=values["quantity"], unit=move.lot.item.unit, lot=move.lot.code,
+                    source=move.from_location.code, target=move.to_location.code), "success")
+            return redirect(url_for("stock.lot_page", code=move.lot.code))
+    lot_view = _lot_view_or_none(values.get("lot"))
+    if lot_view and not values.get("from") and len(lot_view.locations) == 1:
+        values["from"] = lot_view.locations[0].location.code
+    return render_template("stock/move.html", values=values, errors=errors, lot_view=lot_view,
+                           locations=choices.locations(),
+                           idempotency_key=new_idempotency_key()), 422 if errors else 200
+
+
+def _lot_view_or_none(code: str | None):
+    if not code:
+        return None
+    try:
+        return stock_queries.lot_view(stock.get_lot(code.strip()), stock.today())
+    except DomainError:
+        return None
+
+
+@bp.route("/counts/new", methods=["GET", "POST"])
+@allow("operator")
+@idempotent
+def new_count():
+    """Pick a location, scan lots, enter counted quantities, submit. Form fields repeat
+    `lot` and `counted_quantity` in the same order."""
+    source = request.form if request.method == "POST" else request.args
+    location_code = (source.get("location") or "").strip()
+    errors = FormErrors()
+    lots = source.getlist("lot")
+    counted = source.getlist("counted_quantity")
+    if request.method == "POST" and request.form.get("action") == "submit":
+        try:
+            from shopfloor.services.fields import quantity
+
+            lines = [CountLine(code.strip(), quantity({"counted_quantity": value},
+                                                      "counted_quantity", allow_zero=True))
+                     for code, value in zip(lots, counted, strict=False) if code.strip()]
+            count = stock.count_stock(location_code, lines, current_user,
+                                      reason=request.form.get("reason") or None,
+                                      key=request_key())
+        except DomainError as error:
+            errors = FormErrors.from_error(error, ("location", "reason"))
+        else:
+            changed = sum(1 for line in count.lines
+                          if line.counted_quantity != line.expected_quantity)
+            flash(_("Count saved: %(lines)s lots, %(changed)s adjusted.",
+                    lines=len(count.lines), changed=changed), "success")
+            return redirect(url_for("catalog.location_page", code=location_code))
+    location, rows = None, []
+    if location_code:
+        try:
+            location = master.get_location(location_code)
+        except DomainError as error:
+            errors = FormErrors.from_error(error, ("location",))
+    if location is not None:
+        rows = choices.count_rows(location, lots, counted, request.args.get("add"))
+    return render_template("stock/count.html", location=location, rows=rows,
+                           location_code=location_code, errors=errors,
+                           reason=source.get("reason", ""),
+                           locations=choices.locations(),
+                           idempotency_key=new_idempotency_key()), 422 if errors else 200
+
+
+# --- overview ------------------------------------------------------------------------------------
+
+@bp.route("/stock")
+@allow("operator")
+def overview():
+    kind = request.args.get("kind") or None
+    if kind not in ITEM_KINDS:
+        kind = None
+    summaries = stock_queries.stock_summaries(stock.today(), kind=kind, q=request.args.get("q"))
+    return render_template("stock/overview.html", summaries=summaries, kind=kind,
+                           q=request.args.get("q", ""), kinds=choices.ITEM_KIND_LABELS)
+
+
+def csv_response(filename: str, rows) -> Response:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return current_app.response_class(
+        buffer.getvalue(), mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
