@@ -41,6 +41,21 @@ def is_sqlite() -> bool:
     return db.engine.dialect.name == "sqlite"
 
 
+def insert_ignoring_conflicts(session, model, returning=None, **values):
+    """INSERT … ON CONFLICT DO NOTHING, on whichever database this is. Used to create a row
+    that concurrent commands may create too (a balance, a sequence), then lock it. With
+    `returning`, gives that column of the new row, or None when the row already existed."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(model).values(**values).on_conflict_do_nothing()
+    if returning is not None:
+        return session.scalar(statement.returning(returning))
+    session.execute(statement)
+    return None
+
+
 @contextmanager
 def command():
     """One command, one transaction: everything inside commits together or not at all.
@@ -50,12 +65,29 @@ def command():
     PostgreSQL its row locks are taken in a transaction of its own.
     """
     session = db.session()  # the request's Session behind the scoped proxy
+    if session.info.get("in_command"):
+        # An outer command owns the transaction (an idempotent request records its key in
+        # the same transaction as the effect): join it inside a savepoint, so a refusal here
+        # undoes this command's partial work even if the caller goes on (to redraw a form).
+        savepoint = session.begin_nested()
+        try:
+            yield session
+        except BaseException:
+            if savepoint.is_active:
+                savepoint.rollback()
+            raise
+        if savepoint.is_active:
+            savepoint.commit()
+        return
     if session.in_transaction():
         session.rollback()
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    session.info["in_command"] = True
     try:
         yield session
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session.info.pop("in_command", None)

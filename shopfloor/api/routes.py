@@ -17,7 +17,6 @@ from shopfloor.models.master import ITEM_KINDS, Customer, Item, Location, Suppli
 from shopfloor.services import master, scan, stock, stock_queries
 from shopfloor.services.stock_queries import filter_items
 
-
 # --- items -------------------------------------------------------------------------------
 
 @bp.get("/items")
@@ -61,13 +60,13 @@ def _register_party_routes(path: str, model):
         return [out.party_json(p) for p in db.session.scalars(query.limit(1000))]
 
     def create_party():
-        return out.party_json(master.create_party(model, payload())), 201
+        return out.party_json(master.create_party(model, payload(), user=current_user)), 201
 
     def get_party(key):
         return out.party_json(master.find_party(model, key))
 
     def update_party(key):
-        return out.party_json(master.update_party(model, key, payload()))
+        return out.party_json(master.update_party(model, key, payload(), user=current_user))
 
     name = model.__tablename__
     bp.add_url_rule(f"/{path}", f"list_{name}", allow("operator")(list_parties),
@@ -97,7 +96,7 @@ def list_locations():
 @allow("supervisor")
 @idempotent
 def create_location():
-    return out.location_json(master.create_location(payload())), 201
+    return out.location_json(master.create_location(payload(), user=current_user)), 201
 
 
 @bp.get("/locations/<code>")
@@ -110,7 +109,7 @@ def get_location(code):
 @allow("supervisor")
 @idempotent
 def update_location(code):
-    return out.location_json(master.update_location(code, payload()))
+    return out.location_json(master.update_location(code, payload(), user=current_user))
 
 
 # --- stock ---------------------------------------------------------------------------------

@@ -60,11 +60,10 @@ def get_customer(name: str, field: str = "customer") -> Customer:
 
 
 def find_party(model, key: str):
-    """A supplier or customer by id (as text) or by exact name."""
-    query = sa.select(model).where(model.name == key)
-    if key.isdigit():
-        query = sa.select(model).where(sa.or_(model.id == int(key), model.name == key))
-    party = db.session.scalar(query)
+    """A supplier or customer by id (as text), else by exact name."""
+    party = db.session.get(model, int(key)) if key.isdigit() else None
+    if party is None:
+        party = db.session.scalar(sa.select(model).where(model.name == key))
     if party is None:
         raise NotFound(f"no {model.__tablename__[:-1]} {key}", field="name")
     return party
@@ -136,12 +135,18 @@ def create_item(data: Mapping, user=None) -> Item:
 
 
 AUDITED_ITEM_FIELDS = ("sku", "name", "kind", "unit", "reorder_point", "reorder_quantity",
-                       "default_supplier_id", "shelf_life_days", "gtin", "density", "price",
+                       "default_supplier", "shelf_life_days", "gtin", "density", "price",
                        "archived")
+AUDITED_LOCATION_FIELDS = ("code", "name", "kind", "archived")
 
 
 def _snapshot(obj, names) -> dict:
-    return {name: getattr(obj, name) for name in names}
+    """Field values as people know them (a supplier by name, not by id)."""
+    values = {}
+    for name in names:
+        value = getattr(obj, name)
+        values[name] = getattr(value, "name", value) if name == "default_supplier" else value
+    return values
 
 
 def update_item(sku: str, data: Mapping, user=None) -> Item:
@@ -170,7 +175,8 @@ def _apply_party_fields(party, data: Mapping, creating: bool) -> None:
         party.archived = bool(fields.boolean(data, "archived", default=False))
 
 
-def _save_party(model, party, data: Mapping, creating: bool):
+def _save_party(model, party, data: Mapping, creating: bool, user=None):
+    before = None if creating else _snapshot(party, (*PARTY_FIELDS, "archived"))
     _apply_party_fields(party, data, creating)
     session = db.session
     with session.no_autoflush:
@@ -180,17 +186,19 @@ def _save_party(model, party, data: Mapping, creating: bool):
         if session.scalar(query):
             raise Conflict(f"{party.name} already exists", field="name")
     session.add(party)
+    record_change(user, model.__tablename__[:-1], party.name, before,
+                  _snapshot(party, (*PARTY_FIELDS, "archived")))
     return party
 
 
-def create_party(model, data: Mapping):
+def create_party(model, data: Mapping, user=None):
     with command():
-        return _save_party(model, model(), data, creating=True)
+        return _save_party(model, model(), data, creating=True, user=user)
 
 
-def update_party(model, key: str, data: Mapping):
+def update_party(model, key: str, data: Mapping, user=None):
     with command():
-        return _save_party(model, find_party(model, key), data, creating=False)
+        return _save_party(model, find_party(model, key), data, creating=False, user=user)
 
 
 # --- locations ---------------------------------------------------------------------------
@@ -206,22 +214,27 @@ def _apply_location_fields(location: Location, data: Mapping, creating: bool) ->
         location.archived = bool(fields.boolean(data, "archived", default=False))
 
 
-def create_location(data: Mapping) -> Location:
+def create_location(data: Mapping, user=None) -> Location:
     with command() as session:
         location = Location()
         _apply_location_fields(location, data, creating=True)
         if session.scalar(sa.select(Location.id).where(Location.code == location.code)):
             raise Conflict(f"location {location.code} already exists", field="code")
         session.add(location)
+        record_change(user, "location", location.code, None,
+                      _snapshot(location, AUDITED_LOCATION_FIELDS))
     return location
 
 
-def update_location(code: str, data: Mapping) -> Location:
+def update_location(code: str, data: Mapping, user=None) -> Location:
     with command() as session:
         location = get_location(code, field="code")
-        _apply_location_fields(location, data, creating=False)
+        before = _snapshot(location, AUDITED_LOCATION_FIELDS)
         with session.no_autoflush:
+            _apply_location_fields(location, data, creating=False)
             if session.scalar(sa.select(Location.id).where(
                     Location.code == location.code, Location.id != location.id)):
                 raise Conflict(f"location {location.code} already exists", field="code")
+        record_change(user, "location", code, before,
+                      _snapshot(location, AUDITED_LOCATION_FIELDS))
     return location

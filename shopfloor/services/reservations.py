@@ -1,5 +1,4 @@
-"""Reservations: quantity of an item held for released production orders. The production
-orders issue fills this in; until then nothing is reserved."""
+"""Reservations: quantity of an item held for released production orders."""
 
 from __future__ import annotations
 
@@ -7,4 +6,6 @@ from decimal import Decimal
 
 
 def reserved_by_item(item_ids) -> dict[int, Decimal]:
-    return {}
+    from shopfloor.services.production import reserved_by_item as reserved
+
+    return reserved(list(item_ids))

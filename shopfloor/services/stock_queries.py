@@ -180,9 +180,10 @@ def filter_items(query, kind: str | None, q: str | None, include_archived: bool)
     if kind:
         query = query.where(Item.kind == kind)
     if q:
-        like = f"%{q.strip()}%"
-        query = query.where(sa.or_(Item.sku.ilike(like), Item.name.ilike(like),
-                                   Item.gtin == q.strip()))
+        escaped = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
+        query = query.where(sa.or_(Item.sku.ilike(like, escape="\\"),
+                                   Item.name.ilike(like, escape="\\"), Item.gtin == q.strip()))
     if not include_archived:
         query = query.where(Item.archived.is_(False))
     return query

@@ -12,6 +12,7 @@ from shopfloor.extensions import db
 from shopfloor.models.users import LoginAttempt
 from tests.conftest import ON_POSTGRES
 
+
 def test_connections_are_set_up_for_safe_concurrent_writes(app):
     with app.app_context():
         if ON_POSTGRES:

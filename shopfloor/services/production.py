@@ -1,0 +1,549 @@
+"""Production orders: create, release (reserve), pick by scan with FEFO enforced, complete
+with exact cost and genealogy, cancel. Each public function is one command."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from shopfloor.database import command
+from shopfloor.domain import fefo
+from shopfloor.domain import recipes as rules
+from shopfloor.domain.costing import ConsumedLot, cost_of_production
+from shopfloor.domain.errors import Conflict, InsufficientStock, NotFound, ValidationError
+from shopfloor.domain.quantities import ZERO, format_quantity, to_api
+from shopfloor.extensions import db
+from shopfloor.models.base import utcnow
+from shopfloor.models.master import Item, Location
+from shopfloor.models.production import (
+    OPEN_STATUSES,
+    LotLink,
+    OrderRequirement,
+    ProductionOrder,
+    ProductionPick,
+)
+from shopfloor.models.stock import Balance, Lot
+from shopfloor.models.users import User
+from shopfloor.services import fields, recipes
+from shopfloor.services.master import get_item, get_location
+from shopfloor.services.stock import (
+    _generate_lot_code,
+    get_lot,
+    next_number,
+    post_move,
+    setting,
+    today,
+)
+from shopfloor.services.stock_queries import UNAVAILABLE_LOCATION_KINDS
+
+ORDER_NUMBER = re.compile(r"^MO-\d{6,}$", re.IGNORECASE)
+
+
+# --- lookups -----------------------------------------------------------------------------------
+
+def find_order_number(code: str) -> str | None:
+    """For the scanner: an order number as printed on a traveller."""
+    if not ORDER_NUMBER.match(code.strip()):
+        return None
+    return db.session.scalar(sa.select(ProductionOrder.number).where(
+        ProductionOrder.number == code.strip().upper()))
+
+
+def get_order(number: str, *, lock: bool = False) -> ProductionOrder:
+    query = sa.select(ProductionOrder).where(ProductionOrder.number == number)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    order = db.session.scalar(query)
+    if order is None:
+        raise NotFound(f"no production order {number}", field="number")
+    return order
+
+
+def _policy() -> str:
+    return setting("picking_policy", fefo.FEFO)
+
+
+# --- stock as picking sees it -----------------------------------------------------------------
+
+def _usable_condition(on: date):
+    return sa.and_(Lot.status == "available", sa.or_(Lot.expiry.is_(None), Lot.expiry >= on),
+                   Location.kind.not_in(UNAVAILABLE_LOCATION_KINDS))
+
+
+def usable_by_item(item_ids, on: date) -> dict[int, Decimal]:
+    """On hand in usable lots at free locations, per item (before reservations)."""
+    if not item_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Balance.item_id, sa.func.sum(Balance.quantity))
+        .join(Lot, Lot.id == Balance.lot_id).join(Location, Location.id == Balance.location_id)
+        .where(Balance.item_id.in_(list(item_ids)), _usable_condition(on))
+        .group_by(Balance.item_id)).all()
+    return {item_id: total for item_id, total in rows}
+
+
+def reserved_by_item(item_ids, *, excluding_order: int | None = None) -> dict[int, Decimal]:
+    if not item_ids:
+        return {}
+    query = (sa.select(OrderRequirement.item_id, sa.func.sum(OrderRequirement.reserved))
+             .where(OrderRequirement.item_id.in_(list(item_ids)), OrderRequirement.reserved > 0)
+             .group_by(OrderRequirement.item_id))
+    if excluding_order is not None:
+        query = query.where(OrderRequirement.order_id != excluding_order)
+    return {item_id: total for item_id, total in db.session.execute(query)}
+
+
+def available_by_item(item_ids, on: date, *, excluding_order: int | None = None):
+    usable = usable_by_item(item_ids, on)
+    reserved = reserved_by_item(item_ids, excluding_order=excluding_order)
+    return {item_id: max(usable.get(item_id, ZERO) - reserved.get(item_id, ZERO), ZERO)
+            for item_id in item_ids}
+
+
+def stock_lots(item_ids, on: date, *, include_unusable: bool = False
+               ) -> dict[int, list[fefo.StockLot]]:
+    """The lots of some items with their quantities per free location, as fefo.StockLot,
+    in one query. Unusable lots (expired, quarantined) come too when asked, so a scan of
+    one can be refused with the reason."""
+    query = (sa.select(Lot, Location.code, Balance.quantity)
+             .join(Balance, Balance.lot_id == Lot.id)
+             .join(Location, Location.id == Balance.location_id)
+             .where(Balance.item_id.in_(list(item_ids)), Balance.quantity > 0,
+                    Location.kind.not_in(UNAVAILABLE_LOCATION_KINDS))
+             .order_by(Lot.id, Location.code))
+    if not include_unusable:
+        query = query.where(_usable_condition(on))
+    grouped: dict[int, tuple[Lot, list[fefo.LotLocation]]] = {}
+    for lot, location_code, quantity in db.session.execute(query):
+        grouped.setdefault(lot.id, (lot, []))[1].append(fefo.LotLocation(location_code,
+                                                                         quantity))
+    result: dict[int, list[fefo.StockLot]] = defaultdict(list)
+    for lot, places in grouped.values():
+        result[lot.item_id].append(fefo.StockLot(code=lot.code, expiry=lot.expiry,
+                                                 received_on=lot.received_on,
+                                                 status=lot.status, locations=tuple(places)))
+    return result
+
+
+# --- create and release ----------------------------------------------------------------------
+
+@dataclass
+class RequirementView:
+    item: Item
+    required: Decimal
+    available: Decimal
+    shortage: Decimal
+    picked: Decimal = ZERO
+    reserved: Decimal = ZERO
+
+
+def requirement_views(order: ProductionOrder, on: date) -> list[RequirementView]:
+    item_ids = [req.item_id for req in order.requirements]
+    available = available_by_item(item_ids, on, excluding_order=order.id)
+    views = []
+    for req in order.requirements:
+        have = available.get(req.item_id, ZERO) + req.reserved if order.status != "draft" \
+            else available.get(req.item_id, ZERO)
+        need = req.remaining if order.status in ("released", "in_progress") else req.required
+        views.append(RequirementView(req.item, req.required, have, max(need - have, ZERO),
+                                     req.picked, req.reserved))
+    return views
+
+
+def create_order(data: Mapping, user: User) -> ProductionOrder:
+    """A draft order for a product or intermediate, with requirements scaled from its
+    current recipe (POST /production-orders)."""
+    with command() as session:
+        item = get_item(fields.text(data, "product", required=True, max_length=40), "product")
+        recipe = recipes.get_recipe(item)
+        quantity = fields.quantity(data, "quantity")
+        due_on = fields.iso_date(data, "due_date")
+        book = recipes.recipe_book({item.sku: recipe})
+        needs = rules.required_for(book[item.sku], quantity)
+        items = {i.sku: i for i in session.scalars(sa.select(Item).where(Item.sku.in_(needs)))}
+        order = ProductionOrder(
+            number=f"MO-{next_number(session, 'production_order'):06d}", recipe=recipe,
+            item=item, planned_quantity=quantity, due_on=due_on, status="draft",
+            created_by_id=user.id,
+            requirements=[OrderRequirement(position=n, item=items[sku], required=required)
+                          for n, (sku, required) in enumerate(needs.items())])
+        session.add(order)
+    return order
+
+
+@dataclass
+class PlanSuggestion:
+    item: str
+    quantity: Decimal
+
+
+def release_order(number: str, user: User) -> ProductionOrder:
+    """Reserve every requirement. Refused (409) with the list of shortages when anything is
+    short — an intermediate included — with orders to plan for missing intermediates."""
+    with command() as session:
+        order = get_order(number, lock=True)
+        if order.status != "draft":
+            raise Conflict(f"{order.number} is {order.status}; only a draft can be released",
+                           field="status")
+        item_ids = sorted(req.item_id for req in order.requirements)
+        # Lock the component items so two releases cannot both count the same stock.
+        session.execute(sa.select(Item.id).where(Item.id.in_(item_ids)).order_by(Item.id)
+                        .with_for_update())
+        on = today()
+        available = available_by_item(item_ids, on)
+        shortages = [(req, available.get(req.item_id, ZERO)) for req in order.requirements
+                     if available.get(req.item_id, ZERO) < req.required]
+        if shortages:
+            book = recipes.recipe_book({order.item.sku: order.recipe})
+            details = {
+                "shortages": [
+                    {"item": req.item.sku, "required": to_api(req.required),
+                     "available": to_api(have), "shortage": to_api(req.required - have)}
+                    for req, have in shortages],
+                "plan": [{"item": req.item.sku, "quantity": to_api(req.required - have)}
+                         for req, have in shortages if req.item.sku in book],
+            }
+            names = ", ".join(f"{req.item.sku} (short {format_quantity(req.required - have)} "
+                              f"{req.item.unit})" for req, have in shortages)
+            raise InsufficientStock(f"not enough stock to release {order.number}: {names}",
+                                    field="requirements", details=details)
+        for req in order.requirements:
+            req.reserved = req.required
+        wip = Location(code=f"WIP-{order.number}", name=f"Work in progress {order.number}",
+                       kind="wip")
+        session.add(wip)
+        order.wip_location = wip
+        order.status = "released"
+        order.released_at = utcnow()
+    return order
+
+
+# --- suggestions and picks --------------------------------------------------------------------
+
+@dataclass
+class RequirementSuggestion:
+    requirement: OrderRequirement
+    picks: list[fefo.Suggestion] = field(default_factory=list)
+    shortage: Decimal = ZERO
+    expiries: dict[str, date | None] = field(default_factory=dict)
+
+
+def suggestions(order: ProductionOrder, on: date | None = None) -> list[RequirementSuggestion]:
+    """For each requirement, the lots to use in FEFO order covering what is still needed,
+    with their locations. Expired, quarantined and rejected lots never appear. Stock
+    reserved by other orders is left to them."""
+    on = on or today()
+    item_ids = [req.item_id for req in order.requirements]
+    lots_by_item = stock_lots(item_ids, on)
+    usable = usable_by_item(item_ids, on)
+    others = reserved_by_item(item_ids, excluding_order=order.id)
+    result = []
+    for req in order.requirements:
+        lots = lots_by_item.get(req.item_id, [])
+        free = max(usable.get(req.item_id, ZERO) - others.get(req.item_id, ZERO), ZERO)
+        need = min(req.remaining, free) if order.status in ("released", "in_progress") \
+            else req.remaining
+        found = fefo.suggest_lots(lots, need, on, _policy())
+        result.append(RequirementSuggestion(
+            req, list(found.picks), req.remaining - found.total,
+            {lot.code: lot.expiry for lot in lots}))
+    return result
+
+
+def pick(number: str, data: Mapping, user: User, key: str | None = None) -> ProductionPick:
+    """Move a scanned lot quantity into the order's work in progress.
+
+    Refused with 422 when the lot is expired, quarantined or rejected (saying which), and
+    with 409 when another lot expires sooner and no reason is given; the reason is kept.
+    Stock reserved for other orders cannot be taken.
+    """
+    with command() as session:
+        order = get_order(number, lock=True)
+        if order.status not in ("released", "in_progress"):
+            raise Conflict(f"{order.number} is {order.status}; picks need a released order",
+                           field="status")
+        lot = get_lot(fields.text(data, "lot", required=True, max_length=80))
+        requirement = next((r for r in order.requirements if r.item_id == lot.item_id), None)
+        if requirement is None:
+            raise ValidationError(f"{lot.item.sku} is not needed for {order.number}",
+                                  field="lot")
+        on = today()
+        candidates = stock_lots([lot.item_id], on, include_unusable=True).get(lot.item_id, [])
+        this = next((c for c in candidates if c.code == lot.code), None)
+        if this is None:
+            this = fefo.StockLot(lot.code, lot.expiry, lot.received_on, lot.status)
+        why_not = fefo.pickable(this, on)
+        if why_not is not None:
+            messages = {"expired": f"lot {lot.code} expired on {lot.expiry}",
+                        "quarantine": f"lot {lot.code} is in quarantine",
+                        "rejected": f"lot {lot.code} is rejected"}
+            raise ValidationError(messages[why_not], field="lot", code=why_not)
+        override = fields.text(data, "override_reason", max_length=500)
+        if not fefo.is_first_choice(lot.code, candidates, on, _policy()) and not override:
+            first = fefo.suggest_lots(candidates, Decimal("0.000001"), on, _policy()).picks
+            sooner = first[0].lot_code if first else "another lot"
+            raise Conflict(f"{sooner} expires sooner than {lot.code}; give a reason to use "
+                           f"{lot.code} first", field="override_reason", code="not_first",
+                           details={"first_choice": sooner})
+        location = _pick_location(data, this)
+        quantity = fields.quantity(data, "quantity", required=False) or min(
+            requirement.remaining or this.on_hand,
+            next((p.quantity for p in this.locations if p.location == location.code), ZERO))
+        if quantity <= 0:
+            raise ValidationError("quantity must be greater than zero", field="quantity")
+        _refuse_taking_others_reservations(session, order, requirement, quantity, on)
+        move = post_move(session, lot=lot, quantity=quantity, reason="pick", user_id=user.id,
+                         from_location=location, to_location=order.wip_location,
+                         reference=("production_order", order.id), note=override, key=key)
+        session.flush()
+        picked = ProductionPick(order=order, requirement=requirement, lot=lot,
+                                from_location=location, quantity=quantity,
+                                override_reason=override if override else None, move=move,
+                                user_id=user.id)
+        session.add(picked)
+        requirement.picked += quantity
+        requirement.reserved = max(requirement.reserved - quantity, ZERO)
+        order.status = "in_progress"
+    return picked
+
+
+def _pick_location(data: Mapping, lot: fefo.StockLot) -> Location:
+    code = fields.text(data, "location", max_length=40)
+    if code:
+        return get_location(code)
+    places = [p for p in lot.locations if p.quantity > 0]
+    if len(places) == 1:
+        return get_location(places[0].location)
+    if not places:
+        raise InsufficientStock(f"nothing of lot {lot.code} is in a free location",
+                                field="lot")
+    raise ValidationError(f"lot {lot.code} is in {len(places)} places; say which",
+                          field="location")
+
+
+def _refuse_taking_others_reservations(session, order, requirement, quantity, on) -> None:
+    session.execute(sa.select(Item.id).where(Item.id == requirement.item_id).with_for_update())
+    usable = usable_by_item([requirement.item_id], on).get(requirement.item_id, ZERO)
+    others = reserved_by_item([requirement.item_id], excluding_order=order.id).get(
+        requirement.item_id, ZERO)
+    if quantity > usable - others:
+        free = max(usable - others, ZERO)
+        raise InsufficientStock(
+            f"only {format_quantity(free)} {requirement.item.unit} of {requirement.item.sku} "
+            "is free; the rest is reserved for other orders", field="quantity")
+
+
+# --- complete and cancel ------------------------------------------------------------------------
+
+@dataclass
+class Completion:
+    order: ProductionOrder
+    output_lot: Lot
+    consumed: list[tuple[Lot, Decimal, Decimal]]  # lot, quantity, cost
+
+
+def _wip_holdings(session, order: ProductionOrder) -> list[tuple[Lot, Decimal]]:
+    """What is in the order's WIP now, per lot, soonest-expiring first (consumed first)."""
+    rows = session.execute(
+        sa.select(Lot, Balance.quantity).join(Balance, Balance.lot_id == Lot.id)
+        .where(Balance.location_id == order.wip_location_id, Balance.quantity > 0)
+        .order_by(Lot.expiry.is_(None), Lot.expiry, Lot.received_on, Lot.code)).all()
+    return [(lot, quantity) for lot, quantity in rows]
+
+
+def _return_location(order: ProductionOrder, lot: Lot) -> Location:
+    """Material goes back where it was picked from (the latest pick of that lot)."""
+    for picked in reversed(order.picks):
+        if picked.lot_id == lot.id:
+            return picked.from_location
+    raise ValidationError(f"lot {lot.code} was not picked for {order.number}", field="lot")
+
+
+def complete_order(number: str, data: Mapping, user: User, key: str | None = None
+                   ) -> Completion:
+    """Consume the WIP, return what was picked but not needed, create the output lot with
+    its genealogy and cost it: consumed lot costs + labour + overhead, per unit = total ÷
+    produced, exact to the cent.
+
+    What is needed of each component is its requirement scaled to the produced quantity,
+    unless `consumed` ([{item, quantity}]) says what was really used.
+    """
+    with command() as session:
+        order = get_order(number, lock=True)
+        if order.status not in ("released", "in_progress"):
+            raise Conflict(f"{order.number} is {order.status}; only a released or started "
+                           "order can be completed", field="status")
+        produced = fields.quantity(data, "quantity")
+        location = _output_location(data)
+        on = today()
+        expiry = fields.iso_date(data, "expiry")
+        if expiry is None and order.item.shelf_life_days is not None:
+            expiry = on + timedelta(days=order.item.shelf_life_days)
+        lot_code = fields.text(data, "lot_code", max_length=80)
+        if lot_code and session.scalar(sa.select(Lot.id).where(Lot.code == lot_code)):
+            raise Conflict(f"lot code {lot_code} is already in use", field="lot_code")
+
+        use = _usage(order, data, produced)
+        holdings = _wip_holdings(session, order)
+        consumed: list[tuple[Lot, Decimal]] = []
+        to_return: list[tuple[Lot, Decimal]] = []
+        left = dict(use)
+        for lot, quantity in holdings:
+            take = min(quantity, left.get(lot.item_id, ZERO))
+            left[lot.item_id] = left.get(lot.item_id, ZERO) - take
+            if take > 0:
+                consumed.append((lot, take))
+            if quantity - take > 0:
+                to_return.append((lot, quantity - take))
+        short = {item_id: q for item_id, q in left.items() if q > 0}
+        if short:
+            names = ", ".join(_sku(order, item_id) for item_id in short)
+            raise InsufficientStock(f"not enough picked to complete {order.number}: {names}",
+                                    field="consumed")
+
+        recipe = order.recipe
+        cost = cost_of_production(
+            [ConsumedLot(lot.code, quantity, lot.unit_cost) for lot, quantity in consumed],
+            recipe.labour_minutes, recipe.labour_rate, recipe.overhead,
+            recipe.yield_quantity, order.planned_quantity, produced)
+        output = Lot(code=lot_code or _generate_lot_code(session, order.item, on),
+                     item=order.item, origin="production", received_on=on, expiry=expiry,
+                     unit_cost=cost.unit_cost, status="available", created_by_id=user.id)
+        session.add(output)
+        session.flush()
+        reference = ("production_order", order.id)
+        line_cost = {line.lot_code: line.cost for line in cost.lines}
+        for lot, quantity in consumed:
+            post_move(session, lot=lot, quantity=quantity, reason="consume", user_id=user.id,
+                      from_location=order.wip_location, reference=reference, key=key)
+            session.add(LotLink(input_lot=lot, output_lot=output, order_id=order.id,
+                                quantity=quantity, cost=line_cost[lot.code]))
+        for lot, quantity in to_return:
+            post_move(session, lot=lot, quantity=quantity, reason="return", user_id=user.id,
+                      from_location=order.wip_location,
+                      to_location=_return_location(order, lot), reference=reference, key=key)
+        post_move(session, lot=output, quantity=produced, reason="produce", user_id=user.id,
+                  to_location=location, reference=reference, key=key)
+        consumed_by_item: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        for lot, quantity in consumed:
+            consumed_by_item[lot.item_id] += quantity
+        for req in order.requirements:
+            req.reserved = ZERO
+            req.consumed = consumed_by_item.get(req.item_id, ZERO)
+        order.status = "completed"
+        order.completed_at = utcnow()
+        order.produced_quantity = produced
+        order.output_lot = output
+        order.material_cost, order.labour_cost = cost.material_cost, cost.labour_cost
+        order.overhead_cost, order.total_cost = cost.overhead_cost, cost.total_cost
+    return Completion(order, output, [(lot, quantity, line_cost[lot.code])
+                                      for lot, quantity in consumed])
+
+
+def _sku(order: ProductionOrder, item_id: int) -> str:
+    return next(req.item.sku for req in order.requirements if req.item_id == item_id)
+
+
+def _usage(order: ProductionOrder, data: Mapping, produced: Decimal) -> dict[int, Decimal]:
+    """How much of each component the produced quantity used."""
+    given = data.get("consumed")
+    if given:
+        if not isinstance(given, list):
+            raise ValidationError("consumed must be a list of {item, quantity}",
+                                  field="consumed")
+        by_sku = {req.item.sku: req for req in order.requirements}
+        usage = {}
+        for row in given:
+            sku = fields.text(row, "item", required=True, max_length=40)
+            if sku not in by_sku:
+                raise ValidationError(f"{sku} is not a component of {order.number}",
+                                      field="consumed")
+            usage[by_sku[sku].item_id] = fields.quantity(row, "quantity", allow_zero=True)
+        return usage
+    scaled = rules.required_for(
+        recipes.recipe_book({order.item.sku: order.recipe})[order.item.sku], produced)
+    return {req.item_id: min(req.picked, scaled.get(req.item.sku, ZERO))
+            for req in order.requirements}
+
+
+def _output_location(data: Mapping) -> Location:
+    code = fields.text(data, "location", max_length=40) or setting("output_location", "")
+    if code:
+        location = get_location(code)
+    else:
+        location = db.session.scalar(
+            sa.select(Location).where(Location.kind == "storage", Location.archived.is_(False))
+            .order_by(Location.code).limit(1))
+        if location is None:
+            raise ValidationError("say where the output goes", field="location")
+    if location.kind in UNAVAILABLE_LOCATION_KINDS and location.kind == "wip":
+        raise ValidationError("the output cannot go into work in progress", field="location")
+    return location
+
+
+def cancel_order(number: str, user: User, key: str | None = None) -> ProductionOrder:
+    """Release the reservations and return picked material where it came from."""
+    with command() as session:
+        order = get_order(number, lock=True)
+        if order.status not in OPEN_STATUSES:
+            raise Conflict(f"{order.number} is {order.status}", field="status")
+        if order.wip_location_id is not None:
+            for lot, quantity in _wip_holdings(session, order):
+                post_move(session, lot=lot, quantity=quantity, reason="return",
+                          user_id=user.id, from_location=order.wip_location,
+                          to_location=_return_location(order, lot),
+                          reference=("production_order", order.id), key=key)
+        for req in order.requirements:
+            req.reserved = ZERO
+        order.status = "cancelled"
+        order.cancelled_at = utcnow()
+    return order
+
+
+# --- planning -----------------------------------------------------------------------------------
+
+@dataclass
+class PlanningLine:
+    item: Item
+    required: Decimal
+    picked: Decimal
+    on_hand: Decimal
+    shortage: Decimal
+    orders: list[str]
+    blocked: list[str]
+
+
+def planning(on: date | None = None) -> list[PlanningLine]:
+    """What every open order still needs of each material against stock, with shortages
+    and the orders they block (drafts that cannot be released)."""
+    on = on or today()
+    rows = db.session.execute(
+        sa.select(OrderRequirement, ProductionOrder.number, ProductionOrder.status)
+        .join(ProductionOrder, ProductionOrder.id == OrderRequirement.order_id)
+        .where(ProductionOrder.status.in_(OPEN_STATUSES))
+        .order_by(ProductionOrder.due_on.is_(None), ProductionOrder.due_on,
+                  ProductionOrder.number)).all()
+    item_ids = {req.item_id for req, _, _ in rows}
+    usable = usable_by_item(item_ids, on)
+    lines: dict[int, PlanningLine] = {}
+    for req, number, status in rows:
+        line = lines.get(req.item_id)
+        if line is None:
+            line = lines[req.item_id] = PlanningLine(req.item, ZERO, ZERO,
+                                                     usable.get(req.item_id, ZERO), ZERO, [],
+                                                     [])
+        still = req.remaining if status != "draft" else req.required
+        line.required += still
+        line.picked += req.picked
+        line.orders.append(number)
+        if line.required > line.on_hand:
+            line.blocked.append(number)
+    for line in lines.values():
+        line.shortage = max(line.required - line.on_hand, ZERO)
+    return sorted(lines.values(), key=lambda line: (-line.shortage, line.item.sku))
