@@ -44,4 +44,4 @@ def payload() -> dict:
     return request.form.to_dict()
 
 
-from shopfloor.api import production, routes  # noqa: E402,F401  (registers the routes on bp)
+from shopfloor.api import production, routes, traceability  # noqa: E402,F401  (registers routes)

@@ -51,7 +51,8 @@ def authenticate(username: str, password: str, address: str, config) -> LoginOut
     return LoginOutcome(None)
 
 
-def create_user(username: str, password: str, role: str, locale: str | None = None) -> User:
+def create_user(username: str, password: str, role: str, locale: str | None = None,
+                by: User | None = None) -> User:
     username = (username or "").strip()
     if not username:
         raise ValidationError("A username is required.", "username")
@@ -65,6 +66,9 @@ def create_user(username: str, password: str, role: str, locale: str | None = No
         user = User(username=username, role=role, locale=locale)
         user.set_password(password)
         session.add(user)
+        from shopfloor.services.audit import record_change
+
+        record_change(by, "user", username, None, {"role": role, "locale": locale})
     return user
 
 

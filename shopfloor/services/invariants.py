@@ -82,10 +82,123 @@ def balance_items_match_lots() -> list[Violation]:
     return [Violation("balance item is its lot's item", f"lot {code}") for code in rows]
 
 
+def reservations_within_stock() -> list[Violation]:
+    """A reservation never exceeds what its order still needs, closed orders hold nothing,
+    and what is held for an item is on hand in free locations."""
+    from shopfloor.models.master import Item, Location
+    from shopfloor.models.production import OPEN_STATUSES, OrderRequirement, ProductionOrder
+
+    violations = []
+    rows = db.session.execute(
+        sa.select(ProductionOrder.number, ProductionOrder.status, Item.sku,
+                  OrderRequirement.required, OrderRequirement.picked, OrderRequirement.reserved)
+        .join(ProductionOrder, ProductionOrder.id == OrderRequirement.order_id)
+        .join(Item, Item.id == OrderRequirement.item_id)
+        .where(OrderRequirement.reserved > 0)).all()
+    for number, status, sku, required, picked, reserved in rows:
+        if status not in OPEN_STATUSES or status == "draft":
+            violations.append(Violation("reservations within availability",
+                                        f"{number} is {status} but holds {reserved} of {sku}"))
+        elif reserved > max(required - picked, 0):
+            violations.append(Violation(
+                "reservations within availability",
+                f"{number} holds {reserved} of {sku} but needs only {required - picked} more"))
+    held = (sa.select(OrderRequirement.item_id, sa.func.sum(OrderRequirement.reserved)
+                      .label("reserved"))
+            .where(OrderRequirement.reserved > 0).group_by(OrderRequirement.item_id).subquery())
+    stock = (sa.select(Balance.item_id, sa.func.sum(Balance.quantity).label("on_hand"))
+             .join(Location, Location.id == Balance.location_id)
+             .where(Location.kind.not_in(("wip",)))
+             .group_by(Balance.item_id).subquery())
+    for sku, reserved, on_hand in db.session.execute(
+            sa.select(Item.sku, held.c.reserved, stock.c.on_hand)
+            .join(held, held.c.item_id == Item.id)
+            .outerjoin(stock, stock.c.item_id == Item.id)
+            .where(held.c.reserved > sa.func.coalesce(stock.c.on_hand, 0))):
+        violations.append(Violation("reservations within availability",
+                                    f"{sku}: {reserved} reserved but {on_hand or 0} on hand"))
+    return violations
+
+
+def genealogy_is_acyclic() -> list[Violation]:
+    """No lot is (through any number of steps) an input of itself."""
+    from shopfloor.models.production import LotLink
+
+    paths = (sa.select(LotLink.input_lot_id.label("start"), LotLink.output_lot_id.label("lot"))
+             .cte("paths", recursive=True))
+    paths = paths.union(
+        sa.select(paths.c.start, LotLink.output_lot_id)
+        .join(paths, LotLink.input_lot_id == paths.c.lot)
+        .where(paths.c.start != paths.c.lot))
+    cyclic = db.session.scalars(
+        sa.select(Lot.code).join(paths, paths.c.start == Lot.id)
+        .where(paths.c.start == paths.c.lot).distinct()).all()
+    return [Violation("genealogy is acyclic", f"lot {code} is its own input") for code in cyclic]
+
+
+def traces_agree(sample: int = 2000) -> list[Violation]:
+    """A lot is in another's backward tree exactly when that one is in its forward tree —
+    checked through the same trace queries the app answers with, on up to `sample` lots
+    that have genealogy."""
+    from shopfloor.models.production import LotLink
+    from shopfloor.services.genealogy import BACKWARD, FORWARD, related_lot_ids
+
+    lot_ids = db.session.scalars(
+        sa.select(LotLink.output_lot_id).distinct().order_by(LotLink.output_lot_id)
+        .limit(sample)).all()
+    violations = []
+    for lot_id in lot_ids:
+        for ancestor in related_lot_ids([lot_id], BACKWARD) - {lot_id}:
+            if lot_id not in related_lot_ids([ancestor], FORWARD):
+                violations.append(Violation("traces agree",
+                                            f"lot #{lot_id} is made from #{ancestor} but not "
+                                            "in its forward trace"))
+    return violations
+
+
+def produced_lots_cost_what_they_consumed() -> list[Violation]:
+    """Each completed order's total is its consumed lots' costs plus labour and overhead,
+    each consumed line cost is its quantity times the input lot's cost, and the output
+    lot's unit cost is that total over the produced quantity."""
+    from shopfloor.domain.quantities import quantize_unit_cost, round_money
+    from shopfloor.models.production import LotLink, ProductionOrder
+
+    violations = []
+    links = sa.select(LotLink.output_lot_id, sa.func.sum(LotLink.cost).label("material"))         .group_by(LotLink.output_lot_id).subquery()
+    rows = db.session.execute(
+        sa.select(ProductionOrder.number, ProductionOrder.total_cost,
+                  ProductionOrder.labour_cost, ProductionOrder.overhead_cost,
+                  ProductionOrder.produced_quantity, Lot.unit_cost, links.c.material)
+        .join(Lot, Lot.id == ProductionOrder.output_lot_id)
+        .outerjoin(links, links.c.output_lot_id == Lot.id)
+        .where(ProductionOrder.status == "completed")).all()
+    for number, total, labour, overhead, produced, unit_cost, material in rows:
+        if (material or 0) + labour + overhead != total:
+            violations.append(Violation(
+                "produced lot cost", f"{number}: {material or 0} + {labour} + {overhead} "
+                f"is not its total {total}"))
+        if quantize_unit_cost(total / produced) != unit_cost:
+            violations.append(Violation("produced lot cost",
+                                        f"{number}: unit cost {unit_cost} is not "
+                                        f"{total} / {produced}"))
+    bad_lines = db.session.execute(
+        sa.select(LotLink.id, Lot.code, LotLink.quantity, Lot.unit_cost, LotLink.cost)
+        .join(Lot, Lot.id == LotLink.input_lot_id)).all()
+    for _id, code, quantity, unit_cost, cost in bad_lines:
+        if round_money(quantity * unit_cost) != cost:
+            violations.append(Violation("produced lot cost",
+                                        f"{quantity} of {code} at {unit_cost} is not {cost}"))
+    return violations
+
+
 CHECKS: list[Callable[[], list[Violation]]] = [
     balances_match_ledger,
     no_negative_balance,
     balance_items_match_lots,
+    reservations_within_stock,
+    genealogy_is_acyclic,
+    traces_agree,
+    produced_lots_cost_what_they_consumed,
 ]
 
 

@@ -328,15 +328,22 @@ def _pick_location(data: Mapping, lot: fefo.StockLot) -> Location:
 
 
 def _refuse_taking_others_reservations(session, order, requirement, quantity, on) -> None:
-    session.execute(sa.select(Item.id).where(Item.id == requirement.item_id).with_for_update())
-    usable = usable_by_item([requirement.item_id], on).get(requirement.item_id, ZERO)
-    others = reserved_by_item([requirement.item_id], excluding_order=order.id).get(
-        requirement.item_id, ZERO)
-    if quantity > usable - others:
+    _refuse_taking_others_reservations_of(session, requirement.item, quantity, on,
+                                          excluding_order=order.id)
+
+
+def _refuse_taking_others_reservations_of(session, item: Item, quantity: Decimal, on: date,
+                                          excluding_order: int | None = None) -> None:
+    """Stock held for production orders is not free to take for anything else. The item
+    row is locked so concurrent takers count the same free stock one at a time."""
+    session.execute(sa.select(Item.id).where(Item.id == item.id).with_for_update())
+    usable = usable_by_item([item.id], on).get(item.id, ZERO)
+    others = reserved_by_item([item.id], excluding_order=excluding_order).get(item.id, ZERO)
+    if others and quantity > usable - others:
         free = max(usable - others, ZERO)
         raise InsufficientStock(
-            f"only {format_quantity(free)} {requirement.item.unit} of {requirement.item.sku} "
-            "is free; the rest is reserved for other orders", field="quantity")
+            f"only {format_quantity(free)} {item.unit} of {item.sku} is free; the rest is "
+            "reserved for production orders", field="quantity")
 
 
 # --- complete and cancel ------------------------------------------------------------------------

@@ -89,6 +89,12 @@ EXPECTED = {
     "api.complete_order": "operator",
     "api.cancel_order": "supervisor",
     "api.get_planning": "operator",
+    # shipping and traceability: anyone ships and traces; supervisors run recalls
+    "api.create_shipment": "operator",
+    "api.get_shipment": "operator",
+    "api.trace_lot": "operator",
+    "api.get_recall": "supervisor",
+    "api.quarantine_recall": "supervisor",
 }
 
 

@@ -1,0 +1,114 @@
+"""JSON API for shipments, genealogy and recall (DESIGN.md §6)."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_login import current_user
+
+from shopfloor.access import allow
+from shopfloor.api import bp, payload
+from shopfloor.api import serializers as out
+from shopfloor.api.idempotency import idempotent, request_key
+from shopfloor.domain.errors import ValidationError
+from shopfloor.services import genealogy, shipping
+from shopfloor.services.stock import get_lot
+
+
+def shipment_json(shipment) -> dict:
+    return {"number": shipment.number, "customer": shipment.customer.name,
+            "reference": shipment.reference, "date": shipment.shipped_on,
+            "lines": [{"lot": line.lot.code, "item": line.lot.item.sku,
+                       "location": line.location.code, "quantity": out.quantity(line.quantity)}
+                      for line in shipment.lines]}
+
+
+def facts_json(facts: genealogy.LotFacts) -> dict:
+    return {"code": facts.code, "item": facts.sku, "item_name": facts.item_name,
+            "unit": facts.unit, "origin": facts.origin, "status": facts.status,
+            "expiry": facts.expiry, "received_on": facts.received_on,
+            "supplier": facts.supplier, "supplier_lot": facts.supplier_lot}
+
+
+def node_json(node: genealogy.TraceNode) -> dict:
+    body = {"lot": facts_json(node.lot), "quantity": out.quantity(node.quantity),
+            "children": [node_json(child) for child in node.children]}
+    if node.repeated:
+        body["repeated"] = True  # expanded elsewhere in this tree
+    return body
+
+
+def shipment_row_json(row: genealogy.ShipmentRow) -> dict:
+    return {"shipment": row.number, "customer": row.customer, "date": row.shipped_on,
+            "reference": row.reference, "lot": row.lot, "quantity": out.quantity(row.quantity)}
+
+
+@bp.post("/shipments")
+@allow("operator")
+@idempotent
+def create_shipment():
+    return shipment_json(shipping.ship(payload(), current_user, key=request_key())), 201
+
+
+@bp.get("/shipments/<number>")
+@allow("operator")
+def get_shipment(number):
+    return shipment_json(shipping.get_shipment(number))
+
+
+@bp.get("/lots/<path:code>/trace")
+@allow("operator")
+def trace_lot(code):
+    direction = request.args.get("direction", genealogy.BACKWARD)
+    if direction not in (genealogy.BACKWARD, genealogy.FORWARD):
+        raise ValidationError("direction must be backward or forward", field="direction")
+    found = genealogy.trace(get_lot(code, field="code"), direction)
+    body = {"direction": direction, "lot_count": found.lot_count,
+            "tree": node_json(found.root)}
+    if direction == genealogy.FORWARD:
+        body["shipments"] = [shipment_row_json(row) for row in found.shipments]
+    return body
+
+
+def recall_json(report: genealogy.Recall) -> dict:
+    return {
+        "lots_requested": report.starting,
+        "customers": report.customers,
+        "balanced": report.balanced,
+        "lots": [{**facts_json(lot.facts),
+                  "locations": [{"location": code, "quantity": out.quantity(quantity)}
+                                for code, _name, quantity in lot.locations],
+                  "mass_balance": {
+                      "received": out.quantity(lot.balance.received),
+                      "consumed": out.quantity(lot.balance.consumed),
+                      "shipped": out.quantity(lot.balance.shipped),
+                      "adjusted": out.quantity(lot.balance.adjusted),
+                      "scrapped": out.quantity(lot.balance.scrapped),
+                      "on_hand": out.quantity(lot.balance.on_hand),
+                      "discrepancy": out.quantity(lot.balance.discrepancy)}}
+                 for lot in report.lots],
+        "shipments": [shipment_row_json(row) for row in report.shipments],
+    }
+
+
+def recall_from_request(source) -> genealogy.Recall:
+    codes = [code for value in source.getlist("lot") for code in value.split(",")]
+    return genealogy.recall(codes, include_inputs=source.get("include_inputs") in ("1", "true"))
+
+
+@bp.get("/recall")
+@allow("supervisor")
+def get_recall():
+    return recall_json(recall_from_request(request.args))
+
+
+@bp.post("/recall/quarantine")
+@allow("supervisor")
+@idempotent
+def quarantine_recall():
+    data = payload()
+    lots = data.get("lots") or data.get("lot") or []
+    if isinstance(lots, str):
+        lots = lots.split(",")
+    report = genealogy.recall(lots, include_inputs=bool(data.get("include_inputs")))
+    held = genealogy.quarantine_recalled(report, data.get("reason") or "", current_user)
+    return {"quarantined": held}

@@ -1,0 +1,264 @@
+"""Traceability both ways, and the recall report (DESIGN.md §3 "Traceable").
+
+The closures are recursive SQL (WITH RECURSIVE works on SQLite and PostgreSQL alike), so a
+trace is a few queries however deep or wide the history: one for the set of related lots,
+one for the links between them, one for the lots' facts and one for the shipments.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from shopfloor.domain.quantities import ZERO
+from shopfloor.extensions import db
+from shopfloor.models.master import Customer, Item, Location, Supplier
+from shopfloor.models.production import LotLink
+from shopfloor.models.shipping import Shipment, ShipmentLine
+from shopfloor.models.stock import Balance, Lot, StockMove
+
+BACKWARD = "backward"
+FORWARD = "forward"
+
+
+def related_lot_ids(lot_ids: Iterable[int], direction: str) -> set[int]:
+    """Every lot reachable from `lot_ids` through genealogy links, the lots themselves
+    included: inputs (backward) or outputs (forward), at every level. UNION (not UNION
+    ALL) keeps each lot once, so the recursion ends even on a damaged, cyclic history."""
+    start = list(set(lot_ids))
+    if not start:
+        return set()
+    near, far = ((LotLink.output_lot_id, LotLink.input_lot_id) if direction == BACKWARD
+                 else (LotLink.input_lot_id, LotLink.output_lot_id))
+    seed = sa.select(Lot.id.label("lot_id")).where(Lot.id.in_(start))
+    closure = seed.cte("closure", recursive=True)
+    step = sa.select(far.label("lot_id")).join(closure, near == closure.c.lot_id)
+    closure = closure.union(step)
+    return set(db.session.scalars(sa.select(closure.c.lot_id)))
+
+
+@dataclass
+class LotFacts:
+    id: int
+    code: str
+    sku: str
+    item_name: str
+    unit: str
+    kind: str
+    origin: str
+    status: str
+    expiry: date | None
+    received_on: date
+    supplier: str | None
+    supplier_lot: str | None
+
+
+def lot_facts(lot_ids: Iterable[int]) -> dict[int, LotFacts]:
+    rows = db.session.execute(
+        sa.select(Lot.id, Lot.code, Item.sku, Item.name, Item.unit, Item.kind, Lot.origin,
+                  Lot.status, Lot.expiry, Lot.received_on, Supplier.name, Lot.supplier_lot)
+        .join(Item, Item.id == Lot.item_id).outerjoin(Supplier, Supplier.id == Lot.supplier_id)
+        .where(Lot.id.in_(list(lot_ids)))).all()
+    return {row[0]: LotFacts(*row) for row in rows}
+
+
+@dataclass
+class ShipmentRow:
+    number: str
+    customer: str
+    shipped_on: date
+    reference: str | None
+    lot_id: int
+    lot: str
+    quantity: Decimal
+
+
+def shipments_of(lot_ids: Iterable[int]) -> list[ShipmentRow]:
+    rows = db.session.execute(
+        sa.select(Shipment.number, Customer.name, Shipment.shipped_on, Shipment.reference,
+                  Lot.id, Lot.code, sa.func.sum(ShipmentLine.quantity))
+        .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
+        .join(Customer, Customer.id == Shipment.customer_id)
+        .join(Lot, Lot.id == ShipmentLine.lot_id)
+        .where(ShipmentLine.lot_id.in_(list(lot_ids)))
+        .group_by(Shipment.id, Shipment.number, Customer.name, Shipment.shipped_on,
+                  Shipment.reference, Lot.id, Lot.code)
+        .order_by(Shipment.shipped_on, Shipment.number, Lot.code)).all()
+    return [ShipmentRow(*row) for row in rows]
+
+
+@dataclass
+class TraceNode:
+    lot: LotFacts
+    quantity: Decimal | None  # how much flowed along the link to the parent
+    children: list[TraceNode] = field(default_factory=list)
+    repeated: bool = False  # shown already elsewhere in this tree: not expanded again
+
+
+@dataclass
+class Trace:
+    direction: str
+    root: TraceNode
+    lot_count: int
+    shipments: list[ShipmentRow]
+
+
+def trace(lot: Lot, direction: str) -> Trace:
+    """The genealogy tree of a lot: backward to every input down to supplier lots, or
+    forward to every lot made from it and every shipment that carried them."""
+    ids = related_lot_ids([lot.id], direction)
+    near, far = ((LotLink.output_lot_id, LotLink.input_lot_id) if direction == BACKWARD
+                 else (LotLink.input_lot_id, LotLink.output_lot_id))
+    edges: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
+    for parent, child, quantity in db.session.execute(
+            sa.select(near, far, sa.func.sum(LotLink.quantity))
+            .where(near.in_(list(ids)), far.in_(list(ids)))
+            .group_by(near, far).order_by(near, far)):
+        edges[parent].append((child, quantity))
+    facts = lot_facts(ids)
+    seen: set[int] = set()
+
+    def build(lot_id: int, quantity: Decimal | None) -> TraceNode:
+        node = TraceNode(facts[lot_id], quantity)
+        if lot_id in seen:
+            node.repeated = bool(edges.get(lot_id))
+            return node
+        seen.add(lot_id)
+        # Iterative enough: depth is the number of recipe levels, not the number of lots.
+        node.children = [build(child, qty) for child, qty in edges.get(lot_id, [])]
+        return node
+
+    root = build(lot.id, None)
+    shipped = shipments_of(ids) if direction == FORWARD else []
+    return Trace(direction, root, len(ids), shipped)
+
+
+# --- recall ---------------------------------------------------------------------------------
+
+@dataclass
+class MassBalance:
+    received: Decimal = ZERO  # received, produced or opening stock
+    consumed: Decimal = ZERO
+    shipped: Decimal = ZERO
+    adjusted: Decimal = ZERO  # counts and adjustments, net (+ found, - lost)
+    scrapped: Decimal = ZERO
+    on_hand: Decimal = ZERO
+
+    @property
+    def expected_on_hand(self) -> Decimal:
+        return self.received - self.consumed - self.shipped + self.adjusted - self.scrapped
+
+    @property
+    def discrepancy(self) -> Decimal:
+        return self.on_hand - self.expected_on_hand
+
+
+@dataclass
+class RecallLot:
+    facts: LotFacts
+    balance: MassBalance
+    locations: list[tuple[str, str, Decimal]]  # code, name, quantity
+
+
+@dataclass
+class Recall:
+    starting: list[str]
+    lots: list[RecallLot]
+    shipments: list[ShipmentRow]
+
+    @property
+    def customers(self) -> list[str]:
+        return sorted({row.customer for row in self.shipments})
+
+    @property
+    def balanced(self) -> bool:
+        return all(lot.balance.discrepancy == 0 for lot in self.lots)
+
+
+def mass_balances(lot_ids: Iterable[int]) -> dict[int, MassBalance]:
+    """Per lot, from the ledger: what came in, what left by each route, and what is on
+    hand, in two grouped queries."""
+    ids = list(lot_ids)
+    balances = {lot_id: MassBalance() for lot_id in ids}
+    entering = StockMove.from_location_id.is_(None)
+    leaving = StockMove.to_location_id.is_(None)
+    rows = db.session.execute(
+        sa.select(StockMove.lot_id, StockMove.reason, entering, leaving,
+                  sa.func.sum(StockMove.quantity))
+        .where(StockMove.lot_id.in_(ids), sa.or_(entering, leaving))
+        .group_by(StockMove.lot_id, StockMove.reason, entering, leaving)).all()
+    for lot_id, reason, came_in, went_out, quantity in rows:
+        balance = balances[lot_id]
+        if reason == "adjust":
+            balance.adjusted += quantity if came_in else -quantity
+        elif came_in:
+            balance.received += quantity
+        elif reason == "consume":
+            balance.consumed += quantity
+        elif reason == "ship":
+            balance.shipped += quantity
+        else:
+            balance.scrapped += quantity
+    for lot_id, quantity in db.session.execute(
+            sa.select(Balance.lot_id, sa.func.sum(Balance.quantity))
+            .where(Balance.lot_id.in_(ids)).group_by(Balance.lot_id)):
+        balances[lot_id].on_hand = quantity
+    return balances
+
+
+def recall(lot_codes: Iterable[str], *, include_inputs: bool = False) -> Recall:
+    """Everything a regulator asks about a recall, from one or several lots: every lot made
+    from them at every level, where what remains is, every shipment, and a mass balance
+    per lot. With `include_inputs`, first go back to the supplier lots that went into them
+    (the answer to "who else received anything made from the same ingredients?")."""
+    codes = [code.strip() for code in lot_codes if code and code.strip()]
+    from shopfloor.domain.errors import NotFound, ValidationError
+
+    if not codes:
+        raise ValidationError("name at least one lot", field="lot")
+    found = dict(db.session.execute(sa.select(Lot.code, Lot.id).where(Lot.code.in_(codes))).all())
+    missing = [code for code in codes if code not in found]
+    if missing:
+        raise NotFound(f"no lot with code {missing[0]}", field="lot")
+    start = set(found.values())
+    if include_inputs:
+        start = related_lot_ids(start, BACKWARD)
+    ids = related_lot_ids(start, FORWARD)
+    facts = lot_facts(ids)
+    balances = mass_balances(ids)
+    places: dict[int, list[tuple[str, str, Decimal]]] = defaultdict(list)
+    for lot_id, code, name, quantity in db.session.execute(
+            sa.select(Balance.lot_id, Location.code, Location.name, Balance.quantity)
+            .join(Location, Location.id == Balance.location_id)
+            .where(Balance.lot_id.in_(list(ids)), Balance.quantity > 0)
+            .order_by(Location.code)):
+        places[lot_id].append((code, name, quantity))
+    lots = sorted((RecallLot(facts[i], balances[i], places.get(i, [])) for i in ids),
+                  key=lambda lot: (lot.facts.kind != "material", lot.facts.kind,
+                                   lot.facts.code))
+    return Recall(codes, lots, shipments_of(ids))
+
+
+def quarantine_recalled(recall_report: Recall, reason: str, user) -> list[str]:
+    """Quarantine, in one command, every affected lot that still has stock and is not
+    already held back."""
+    from shopfloor.database import command
+    from shopfloor.domain.errors import ValidationError
+    from shopfloor.services.audit import record_change
+
+    if not (reason or "").strip():
+        raise ValidationError("give the reason for the quarantine", field="reason")
+    ids = [lot.facts.id for lot in recall_report.lots
+           if lot.balance.on_hand > 0 and lot.facts.status == "available"]
+    with command() as session:
+        lots = session.scalars(sa.select(Lot).where(Lot.id.in_(ids)).with_for_update()).all()
+        for lot in lots:
+            record_change(user, "lot", lot.code, {"status": lot.status},
+                          {"status": "quarantine"}, reason=reason)
+            lot.status, lot.status_reason = "quarantine", reason.strip()
+    return sorted(lot.code for lot in lots)

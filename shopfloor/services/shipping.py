@@ -1,0 +1,92 @@
+"""Shipping product lots to customers (POST /shipments)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from shopfloor.database import command
+from shopfloor.domain import fefo
+from shopfloor.domain.errors import NotFound, ValidationError
+from shopfloor.domain.quantities import ZERO
+from shopfloor.extensions import db
+from shopfloor.models.master import Customer
+from shopfloor.models.shipping import Shipment, ShipmentLine
+from shopfloor.models.users import User
+from shopfloor.services import fields
+from shopfloor.services.master import find_party, get_location
+from shopfloor.services.production import (
+    _pick_location,
+    _refuse_taking_others_reservations_of,
+    stock_lots,
+)
+from shopfloor.services.stock import get_lot, next_number, post_move, today
+
+
+def get_shipment(number: str) -> Shipment:
+    shipment = db.session.scalar(sa.select(Shipment).where(Shipment.number == number))
+    if shipment is None:
+        raise NotFound(f"no shipment {number}", field="number")
+    return shipment
+
+
+def ship(data: Mapping, user: User, key: str | None = None) -> Shipment:
+    """Ship lots to a customer in one step. Expired, quarantined and rejected lots are
+    refused saying why; nobody ships what production orders have reserved."""
+    with command() as session:
+        customer_key = fields.text(data, "customer", required=True)
+        try:
+            customer = find_party(Customer, customer_key)
+        except NotFound:
+            raise NotFound(f"no customer {customer_key}", field="customer") from None
+        lines = data.get("lines")
+        if not isinstance(lines, list) or not lines:
+            raise ValidationError("a shipment needs at least one line", field="lines")
+        on = today()
+        shipment = Shipment(number=f"SH-{next_number(session, 'shipment'):06d}",
+                            customer=customer, shipped_on=on, user_id=user.id,
+                            reference=fields.text(data, "reference", max_length=100),
+                            notes=fields.text(data, "notes", max_length=2000))
+        session.add(shipment)
+        session.flush()
+        for raw in lines:
+            if not isinstance(raw, Mapping):
+                raise ValidationError("each line needs lot and quantity", field="lines")
+            lot = get_lot(fields.text(raw, "lot", required=True, max_length=80))
+            candidates = stock_lots([lot.item_id], on, include_unusable=True).get(
+                lot.item_id, [])
+            this = next((c for c in candidates if c.code == lot.code), None) or \
+                fefo.StockLot(lot.code, lot.expiry, lot.received_on, lot.status)
+            why_not = fefo.pickable(this, on)
+            if why_not is not None:
+                reasons = {"expired": f"lot {lot.code} expired on {lot.expiry}",
+                           "quarantine": f"lot {lot.code} is in quarantine",
+                           "rejected": f"lot {lot.code} is rejected"}
+                raise ValidationError(reasons[why_not], field="lot", code=why_not)
+            code = fields.text(raw, "location", max_length=40)
+            location = get_location(code) if code else _pick_location({}, this)
+            quantity = fields.quantity(raw, "quantity")
+            _refuse_taking_others_reservations_of(session, lot.item, quantity, on)
+            move = post_move(session, lot=lot, quantity=quantity, reason="ship",
+                             user_id=user.id, from_location=location,
+                             reference=("shipment", shipment.id), key=key)
+            session.flush()
+            session.add(ShipmentLine(shipment=shipment, lot=lot, location=location,
+                                     quantity=quantity, move=move))
+    return shipment
+
+
+def shipment_suggestions(sku_ids, on=None) -> dict[int, list[fefo.Suggestion]]:
+    """FEFO lots to ship first, per item (everything usable, in picking order)."""
+    on = on or today()
+    result = {}
+    for item_id, lots in stock_lots(sku_ids, on).items():
+        total = sum((lot.available for lot in lots), ZERO)
+        result[item_id] = list(fefo.suggest_lots(lots, total, on).picks)
+    return result
+
+
+def total_shipped(shipment: Shipment) -> Decimal:
+    return sum((line.quantity for line in shipment.lines), ZERO)
