@@ -192,7 +192,7 @@ def mass_balances(lot_ids: Iterable[int]) -> dict[int, MassBalance]:
                   sa.func.sum(StockMove.quantity))
         .where(StockMove.lot_id.in_(ids), sa.or_(entering, leaving))
         .group_by(StockMove.lot_id, StockMove.reason, entering, leaving)).all()
-    for lot_id, reason, came_in, went_out, quantity in rows:
+    for lot_id, reason, came_in, _went_out, quantity in rows:
         balance = balances[lot_id]
         if reason == "adjust":
             balance.adjusted += quantity if came_in else -quantity

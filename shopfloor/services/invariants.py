@@ -164,7 +164,8 @@ def produced_lots_cost_what_they_consumed() -> list[Violation]:
     from shopfloor.models.production import LotLink, ProductionOrder
 
     violations = []
-    links = sa.select(LotLink.output_lot_id, sa.func.sum(LotLink.cost).label("material"))         .group_by(LotLink.output_lot_id).subquery()
+    links = (sa.select(LotLink.output_lot_id, sa.func.sum(LotLink.cost).label("material"))
+             .group_by(LotLink.output_lot_id).subquery())
     rows = db.session.execute(
         sa.select(ProductionOrder.number, ProductionOrder.total_cost,
                   ProductionOrder.labour_cost, ProductionOrder.overhead_cost,
