@@ -12,6 +12,7 @@ from shopfloor.models.production import (  # noqa: F401
     Recipe,
     RecipeLine,
 )
+from shopfloor.models.purchasing import PurchaseOrder, PurchaseOrderLine  # noqa: F401
 from shopfloor.models.shipping import Shipment, ShipmentLine  # noqa: F401
 from shopfloor.models.stock import (  # noqa: F401
     Balance,

@@ -42,6 +42,8 @@ class Lot(db.Model):
     status_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    purchase_order_line_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("purchase_order_lines.id"), index=True)
 
     item: Mapped[Item] = relationship()
     supplier: Mapped[Supplier | None] = relationship()

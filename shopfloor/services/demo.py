@@ -98,4 +98,53 @@ def load_demo(only_if_empty: bool = False) -> bool:
             "location": location, "supplier_lot": supplier_lot,
             "expiry": (today + timedelta(days=days)).isoformat() if days else None,
         }, admin)
+    _production_history(admin)
     return True
+
+
+RECIPES = (
+    # 1 kg of lavender base: soy wax with 6 % lavender oil, a little lost in the pot.
+    {"product": "BASE-LAV", "yield_quantity": "1", "unit": "kg",
+     "lines": [{"item": "WAX-SOY", "quantity": "940", "unit": "g"},
+               {"item": "OIL-LAV", "quantity": "60", "unit": "ml", "loss_percent": "3"}],
+     "labour_minutes": "20", "labour_rate": "24", "overhead": "0.80"},
+    # 10 candles of 200 ml (180 g of base each), a wick and a jar each.
+    {"product": "CANDLE-LAV", "yield_quantity": "10",
+     "lines": [{"item": "BASE-LAV", "quantity": "1.8", "unit": "kg"},
+               {"item": "WICK-M", "quantity": "10"}, {"item": "JAR-200", "quantity": "10"}],
+     "labour_minutes": "45", "labour_rate": "24", "overhead": "3.50"},
+    # 25 lip balms from shea, beeswax and vanilla.
+    {"product": "BALM-VAN", "yield_quantity": "25",
+     "lines": [{"item": "SHEA", "quantity": "60", "unit": "g"},
+               {"item": "WAX-BEE", "quantity": "40", "unit": "g"},
+               {"item": "OIL-VAN", "quantity": "5", "unit": "ml"}],
+     "labour_minutes": "30", "labour_rate": "24", "overhead": "1.00"},
+)
+
+
+def _production_history(admin) -> None:
+    """Recipes, a base and a batch of candles made through picks, a shipment to a shop,
+    and one order released and waiting to be picked."""
+    from shopfloor.services import production, recipes, shipping
+
+    for data in RECIPES:
+        recipes.create_recipe(data, admin)
+
+    def make(product, quantity):
+        order = production.create_order({"product": product, "quantity": quantity}, admin)
+        production.release_order(order.number, admin)
+        for found in production.suggestions(order):
+            for pick in found.picks:
+                production.pick(order.number, {"lot": pick.lot_code, "location": pick.location,
+                                               "quantity": str(pick.quantity)}, admin)
+        return production.complete_order(order.number, {"quantity": quantity,
+                                                        "location": "FG-1"}, admin)
+
+    make("BASE-LAV", "6000")
+    candles = make("CANDLE-LAV", "20")
+    shipping.ship({"customer": "Casa Verde Shop", "reference": "INV-2026-0412",
+                   "lines": [{"lot": candles.output_lot.code, "quantity": "12"}]}, admin)
+    waiting = production.create_order({"product": "CANDLE-LAV", "quantity": "10",
+                                       "due_date": (stock.today() + timedelta(days=3))
+                                       .isoformat()}, admin)
+    production.release_order(waiting.number, admin)

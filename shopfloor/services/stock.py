@@ -132,6 +132,12 @@ def receive_lot(data: Mapping, user: User, key: str | None = None) -> Receipt:
             raise Conflict(f"location {location.code} is archived", field="location")
         supplier_name = fields.text(data, "supplier")
         supplier = get_supplier(supplier_name) if supplier_name else item.default_supplier
+        line_id = fields.integer(data, "purchase_order_line", minimum=1, maximum=2**62)
+        if line_id is not None:
+            from shopfloor.services.purchasing import receive_against_line
+
+            ordered_from = receive_against_line(session, line_id, item, base_quantity)
+            supplier = get_supplier(supplier_name) if supplier_name else ordered_from
         received_on = today()
         expiry = fields.iso_date(data, "expiry")
         if expiry is None and item.shelf_life_days is not None:
@@ -153,7 +159,8 @@ def receive_lot(data: Mapping, user: User, key: str | None = None) -> Receipt:
         lot = Lot(code=code, item=item, origin="receipt", supplier=supplier,
                   supplier_lot=fields.text(data, "supplier_lot", max_length=80),
                   received_on=received_on, expiry=expiry, unit_cost=cost_per_base_unit,
-                  status=status, status_reason=status_reason, created_by_id=user.id)
+                  status=status, status_reason=status_reason, created_by_id=user.id,
+                  purchase_order_line_id=line_id)
         session.add(lot)
         session.flush()
         post_move(session, lot=lot, quantity=base_quantity, reason="receipt", user_id=user.id,

@@ -60,5 +60,19 @@ def test_tokens_create_for_an_unknown_user_fails(runner):
 def test_demo_loads_once_into_an_empty_database(runner):
     first = runner.invoke(args=["demo", "--if-empty"])
     second = runner.invoke(args=["demo", "--if-empty"])
-    assert "demo data loaded" in first.output
+    assert "demo data loaded" in first.output, first.output
     assert "not loaded" in second.output
+
+
+def test_the_demo_workshop_obeys_every_invariant(app, runner):
+    """The demo is made through the real commands: recipes, orders, picks, a shipment."""
+    from shopfloor.models.production import ProductionOrder
+    from shopfloor.models.shipping import Shipment
+
+    runner.invoke(args=["demo"])
+    with app.app_context():
+        statuses = sorted(db.session.scalars(sa.select(ProductionOrder.status)))
+        assert statuses == ["completed", "completed", "released"]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Shipment)) == 1
+    result = runner.invoke(args=["check"])
+    assert result.exit_code == 0, result.output

@@ -1,0 +1,70 @@
+"""Workshop settings an admin may change. Each is validated, stored as text and audited."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import sqlalchemy as sa
+
+from shopfloor.database import command
+from shopfloor.domain import fefo, lot_codes
+from shopfloor.domain.errors import ValidationError
+from shopfloor.extensions import db
+from shopfloor.labels.layouts import LABEL_SIZES
+from shopfloor.models.master import Setting
+from shopfloor.services import fields
+from shopfloor.services.audit import record_change
+
+DEFAULTS = {
+    "company_name": "Shopfloor",
+    "currency": "EUR",
+    "lot_code_pattern": lot_codes.DEFAULT_PATTERN,
+    "default_label_size": "62mm",
+    "picking_policy": fefo.FEFO,
+}
+
+
+def _validate(name: str, data: Mapping) -> str:
+    if name == "company_name":
+        return fields.text(data, name, required=True, max_length=200)
+    if name == "currency":
+        value = (fields.text(data, name, required=True, max_length=3) or "").upper()
+        if len(value) != 3 or not value.isalpha():
+            raise ValidationError("currency must be a three-letter code such as EUR or RON",
+                                  field=name)
+        return value
+    if name == "lot_code_pattern":
+        return lot_codes.validate_pattern(fields.text(data, name, required=True, max_length=80))
+    if name == "default_label_size":
+        return fields.choice(data, name, tuple(LABEL_SIZES), required=True)
+    if name == "picking_policy":
+        return fields.choice(data, name, fefo.POLICIES, required=True)
+    raise ValidationError(f"unknown setting {name}", field=name)
+
+
+def all_settings() -> dict[str, str]:
+    stored = dict(db.session.execute(sa.select(Setting.key, Setting.value)).all())
+    return {name: stored.get(name, default) for name, default in DEFAULTS.items()}
+
+
+def update_settings(data: Mapping, user) -> dict[str, str]:
+    """Change the settings named in `data`; unknown names are refused."""
+    unknown = [name for name in data if name not in DEFAULTS and name not in (
+        "csrf_token", "idempotency_key")]
+    if unknown:
+        raise ValidationError(f"unknown setting {unknown[0]}", field=unknown[0])
+    with command() as session:
+        before = all_settings()
+        for name in DEFAULTS:
+            if name not in data:
+                continue
+            value = _validate(name, data)
+            row = session.get(Setting, name)
+            if row is None:
+                session.add(Setting(key=name, value=value))
+            else:
+                row.value = value
+        session.flush()
+        after = all_settings()
+        record_change(user, "settings", "workshop", before, after)
+    return after
