@@ -74,7 +74,47 @@ def check_command():
     click.echo(f"ok: {len(CHECKS)} invariants hold")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(path):
+    """Write a consistent copy of the database to PATH while the app keeps running
+    (SQLite's online backup; pg_dump's custom format on PostgreSQL)."""
+    from flask import current_app
+
+    from shopfloor.services.backup import backup
+
+    try:
+        written = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"backup written to {written}")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(path, yes):
+    """Replace the database with the backup at PATH. Stop the app servers first."""
+    from flask import current_app
+
+    from shopfloor.extensions import db
+    from shopfloor.services.backup import restore
+
+    if not yes:
+        click.confirm("This replaces everything in the database. Continue?", abort=True)
+    db.engine.dispose()
+    try:
+        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"restored from {path}")
+
+
 def register(app) -> None:
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(check_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
