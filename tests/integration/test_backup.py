@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from decimal import Decimal
 
-import pytest
 import sqlalchemy as sa
 
 from shopfloor.extensions import db
@@ -14,6 +13,7 @@ from shopfloor.models.stock import StockMove
 from shopfloor.services import stock
 from shopfloor.services.invariants import check_all
 from tests.factories import balance, count_rows, make_item, make_location, receive, user
+
 
 def test_a_backup_taken_during_writes_restores_to_a_consistent_database(
         app, runner, operator, tmp_path):
