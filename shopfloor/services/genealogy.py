@@ -7,6 +7,7 @@ one for the links between them, one for the lots' facts and one for the shipment
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,6 +25,19 @@ from shopfloor.models.stock import Balance, Lot, StockMove
 
 BACKWARD = "backward"
 FORWARD = "forward"
+
+
+def among(column, ids: Iterable[int]):
+    """`column IN ids` as ONE bound parameter however many ids there are: a trace of tens
+    of thousands of lots would pass SQLite's limit of 32,766 parameters in a statement (and
+    PostgreSQL's of 65,535) as a plain IN list, and planning such a list costs time too."""
+    ids = list(ids)
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == sa.any_(sa.bindparam(None, ids, type_=ARRAY(sa.Integer)))
+    values = sa.func.json_each(json.dumps(ids)).table_valued("value")
+    return column.in_(sa.select(values.c.value))
 
 
 def related_lot_ids(lot_ids: Iterable[int], direction: str) -> set[int]:
@@ -63,7 +77,7 @@ def lot_facts(lot_ids: Iterable[int]) -> dict[int, LotFacts]:
         sa.select(Lot.id, Lot.code, Item.sku, Item.name, Item.unit, Item.kind, Lot.origin,
                   Lot.status, Lot.expiry, Lot.received_on, Supplier.name, Lot.supplier_lot)
         .join(Item, Item.id == Lot.item_id).outerjoin(Supplier, Supplier.id == Lot.supplier_id)
-        .where(Lot.id.in_(list(lot_ids)))).all()
+        .where(among(Lot.id, lot_ids))).all()
     return {row[0]: LotFacts(*row) for row in rows}
 
 
@@ -85,7 +99,7 @@ def shipments_of(lot_ids: Iterable[int]) -> list[ShipmentRow]:
         .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
         .join(Customer, Customer.id == Shipment.customer_id)
         .join(Lot, Lot.id == ShipmentLine.lot_id)
-        .where(ShipmentLine.lot_id.in_(list(lot_ids)))
+        .where(among(ShipmentLine.lot_id, lot_ids))
         .group_by(Shipment.id, Shipment.number, Customer.name, Shipment.shipped_on,
                   Shipment.reference, Lot.id, Lot.code)
         .order_by(Shipment.shipped_on, Shipment.number, Lot.code)).all()
@@ -95,7 +109,9 @@ def shipments_of(lot_ids: Iterable[int]) -> list[ShipmentRow]:
 @dataclass
 class TraceNode:
     lot: LotFacts
-    quantity: Decimal | None  # how much flowed along the link to the parent
+    # How much flowed along the link to the parent, in the input lot's unit: backward, how
+    # much of this lot went into the parent; forward, how much of the parent went into it.
+    quantity: Decimal | None
     children: list[TraceNode] = field(default_factory=list)
     repeated: bool = False  # shown already elsewhere in this tree: not expanded again
 
@@ -117,7 +133,7 @@ def trace(lot: Lot, direction: str) -> Trace:
     edges: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
     for parent, child, quantity in db.session.execute(
             sa.select(near, far, sa.func.sum(LotLink.quantity))
-            .where(near.in_(list(ids)), far.in_(list(ids)))
+            .where(among(near, ids), among(far, ids))
             .group_by(near, far).order_by(near, far)):
         edges[parent].append((child, quantity))
     facts = lot_facts(ids)
@@ -126,7 +142,7 @@ def trace(lot: Lot, direction: str) -> Trace:
     def build(lot_id: int, quantity: Decimal | None) -> TraceNode:
         node = TraceNode(facts[lot_id], quantity)
         if lot_id in seen:
-            node.repeated = bool(edges.get(lot_id))
+            node.repeated = True
             return node
         seen.add(lot_id)
         # Iterative enough: depth is the number of recipe levels, not the number of lots.
@@ -190,7 +206,7 @@ def mass_balances(lot_ids: Iterable[int]) -> dict[int, MassBalance]:
     rows = db.session.execute(
         sa.select(StockMove.lot_id, StockMove.reason, entering, leaving,
                   sa.func.sum(StockMove.quantity))
-        .where(StockMove.lot_id.in_(ids), sa.or_(entering, leaving))
+        .where(among(StockMove.lot_id, ids), sa.or_(entering, leaving))
         .group_by(StockMove.lot_id, StockMove.reason, entering, leaving)).all()
     for lot_id, reason, came_in, _went_out, quantity in rows:
         balance = balances[lot_id]
@@ -206,7 +222,7 @@ def mass_balances(lot_ids: Iterable[int]) -> dict[int, MassBalance]:
             balance.scrapped += quantity
     for lot_id, quantity in db.session.execute(
             sa.select(Balance.lot_id, sa.func.sum(Balance.quantity))
-            .where(Balance.lot_id.in_(ids)).group_by(Balance.lot_id)):
+            .where(among(Balance.lot_id, ids)).group_by(Balance.lot_id)):
         balances[lot_id].on_hand = quantity
     return balances
 
@@ -216,7 +232,7 @@ def recall(lot_codes: Iterable[str], *, include_inputs: bool = False) -> Recall:
     from them at every level, where what remains is, every shipment, and a mass balance
     per lot. With `include_inputs`, first go back to the supplier lots that went into them
     (the answer to "who else received anything made from the same ingredients?")."""
-    codes = [code.strip() for code in lot_codes if code and code.strip()]
+    codes = list(dict.fromkeys(code.strip() for code in lot_codes if code and code.strip()))
     from shopfloor.domain.errors import NotFound, ValidationError
 
     if not codes:
@@ -235,7 +251,7 @@ def recall(lot_codes: Iterable[str], *, include_inputs: bool = False) -> Recall:
     for lot_id, code, name, quantity in db.session.execute(
             sa.select(Balance.lot_id, Location.code, Location.name, Balance.quantity)
             .join(Location, Location.id == Balance.location_id)
-            .where(Balance.lot_id.in_(list(ids)), Balance.quantity > 0)
+            .where(among(Balance.lot_id, ids), Balance.quantity > 0)
             .order_by(Location.code)):
         places[lot_id].append((code, name, quantity))
     lots = sorted((RecallLot(facts[i], balances[i], places.get(i, [])) for i in ids),
@@ -256,7 +272,9 @@ def quarantine_recalled(recall_report: Recall, reason: str, user) -> list[str]:
     ids = [lot.facts.id for lot in recall_report.lots
            if lot.balance.on_hand > 0 and lot.facts.status == "available"]
     with command() as session:
-        lots = session.scalars(sa.select(Lot).where(Lot.id.in_(ids)).with_for_update()).all()
+        # Re-read under lock: a lot rejected since the report was made stays rejected.
+        lots = session.scalars(sa.select(Lot).where(Lot.id.in_(ids), Lot.status == "available")
+                               .with_for_update().execution_options(populate_existing=True)).all()
         for lot in lots:
             record_change(user, "lot", lot.code, {"status": lot.status},
                           {"status": "quarantine"}, reason=reason)

@@ -23,6 +23,7 @@ from shopfloor.services.production import (
     stock_lots,
 )
 from shopfloor.services.stock import get_lot, next_number, post_move, today
+from shopfloor.services.stock_queries import UNAVAILABLE_LOCATION_KINDS
 
 
 def get_shipment(number: str) -> Shipment:
@@ -67,6 +68,9 @@ def ship(data: Mapping, user: User, key: str | None = None) -> Shipment:
                 raise ValidationError(reasons[why_not], field="lot", code=why_not)
             code = fields.text(raw, "location", max_length=40)
             location = get_location(code) if code else _pick_location({}, this)
+            if location.kind in UNAVAILABLE_LOCATION_KINDS:
+                raise ValidationError(f"nothing ships from {location.code}: it holds "
+                                      f"{location.kind} stock", field="location")
             quantity = fields.quantity(raw, "quantity")
             _refuse_taking_others_reservations_of(session, lot.item, quantity, on)
             move = post_move(session, lot=lot, quantity=quantity, reason="ship",
@@ -78,13 +82,17 @@ def ship(data: Mapping, user: User, key: str | None = None) -> Shipment:
     return shipment
 
 
-def shipment_suggestions(sku_ids, on=None) -> dict[int, list[fefo.Suggestion]]:
-    """FEFO lots to ship first, per item (everything usable, in picking order)."""
+def shipment_suggestions(item_ids, on=None) -> dict[int, list[fefo.Suggestion]]:
+    """FEFO lots to ship first, per item id: what is usable and not held for production
+    orders, in picking order."""
+    from shopfloor.services.production import reserved_by_item
+
     on = on or today()
+    reserved = reserved_by_item(list(item_ids))
     result = {}
-    for item_id, lots in stock_lots(sku_ids, on).items():
-        total = sum((lot.available for lot in lots), ZERO)
-        result[item_id] = list(fefo.suggest_lots(lots, total, on).picks)
+    for item_id, lots in stock_lots(item_ids, on).items():
+        free = sum((lot.available for lot in lots), ZERO) - reserved.get(item_id, ZERO)
+        result[item_id] = list(fefo.suggest_lots(lots, max(free, ZERO), on).picks)
     return result
 
 
