@@ -292,9 +292,17 @@ def pick(number: str, data: Mapping, user: User, key: str | None = None) -> Prod
                            f"{lot.code} first", field="override_reason", code="not_first",
                            details={"first_choice": sooner})
         location = _pick_location(data, this)
-        quantity = fields.quantity(data, "quantity", required=False) or min(
-            requirement.remaining or this.on_hand,
-            next((p.quantity for p in this.locations if p.location == location.code), ZERO))
+        if location.kind in UNAVAILABLE_LOCATION_KINDS:  # another order's WIP, quarantine
+            raise ValidationError(f"nothing is picked from {location.code}: it holds "
+                                  f"{location.kind} stock", field="location")
+        quantity = fields.quantity(data, "quantity", required=False)
+        if quantity is None:  # a bare scan takes what is still needed, as far as it goes
+            if requirement.remaining <= 0:
+                raise ValidationError(
+                    f"{requirement.item.sku} is already fully picked; give a quantity to "
+                    "pick more", field="quantity")
+            quantity = min(requirement.remaining, next(
+                (p.quantity for p in this.locations if p.location == location.code), ZERO))
         if quantity <= 0:
             raise ValidationError("quantity must be greater than zero", field="quantity")
         _refuse_taking_others_reservations(session, order, requirement, quantity, on)
@@ -489,7 +497,7 @@ def _output_location(data: Mapping) -> Location:
             .order_by(Location.code).limit(1))
         if location is None:
             raise ValidationError("say where the output goes", field="location")
-    if location.kind in UNAVAILABLE_LOCATION_KINDS and location.kind == "wip":
+    if location.kind == "wip":  # quarantine is allowed: a batch may wait for its QC
         raise ValidationError("the output cannot go into work in progress", field="location")
     return location
 
@@ -549,7 +557,8 @@ def planning(on: date | None = None) -> list[PlanningLine]:
         line.required += still
         line.picked += req.picked
         line.orders.append(number)
-        if line.required > line.on_hand:
+        # Released orders already hold their stock; a shortage blocks drafts from release.
+        if status == "draft" and line.required > line.on_hand:
             line.blocked.append(number)
     for line in lines.values():
         line.shortage = max(line.required - line.on_hand, ZERO)

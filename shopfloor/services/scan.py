@@ -94,6 +94,12 @@ def _from_app_url(code: str) -> ScanResult | None:
     if "://" not in code:
         return None
     path = urlsplit(code).path
+    if path.startswith("/orders/"):
+        finder = _order_finder()
+        number = finder(unquote(path[len("/orders/"):]).strip("/")) if finder else None
+        if number:
+            return ScanResult("order", number)
+        raise NotFound("no such production order", field="code")
     for prefix, kind in (("/l/", "lot"), ("/locations/", "location")):
         if path.startswith(prefix):
             key = unquote(path[len(prefix):]).strip("/")

@@ -28,6 +28,8 @@ def template_globals() -> dict:
     return {
         "status_labels": choices.LOT_STATUS_LABELS,
         "label_size_names": dict(choices.LABEL_SIZES),
+        "po_status_labels": choices.PO_STATUS_LABELS,
+        "category_labels": choices.CATEGORY_LABELS,
         "urgency_labels": choices.URGENCY_LABELS,
         "reason_labels": choices.REASON_LABELS,
         "kind_labels": choices.ITEM_KIND_LABELS,
@@ -48,12 +50,13 @@ def register_filters(app) -> None:
 
     @app.template_filter("money")
     def _money(value):
-        """Amounts to the cent for reading; unit costs below a cent keep their places."""
+        """At least two decimals (0.90, 1,250.00); a unit cost finer than a cent keeps its
+        places (0.0125) rather than being rounded away."""
         if value is None:
             return ""
-        if value != 0 and abs(value) < 1:
-            return format_quantity(value)
-        return f"{round_money(value):,.2f}"
+        if value == round_money(value):
+            return f"{value:,.2f}"
+        return format_quantity(value)
 
     @app.template_filter("day")
     def _day(value):

@@ -247,6 +247,22 @@ class TestScan:
         assert response.get_json()["error"]["field"] == "code"
 
 
+def test_an_order_url_from_a_traveller_resolves_to_the_order(app, api, setup):
+    from shopfloor.services import production, recipes
+    from tests.factories import user
+
+    make_item(app, sku="BLOCK", kind="product", unit="pcs")
+    supervisor = api("supervisor")
+    with app.app_context():
+        who = user(app, supervisor.username)
+        recipes.create_recipe({"product": "BLOCK", "yield_quantity": "1",
+                               "lines": [{"item": "WAX", "quantity": "10"}]}, who)
+        number = production.create_order({"product": "BLOCK", "quantity": "1"}, who).number
+    body = supervisor.get("/api/v1/scan",
+                          query_string={"code": f"https://shop.example/orders/{number}"}).get_json()
+    assert (body["type"], body["key"], body["url"]) == ("order", number, f"/orders/{number}")
+
+
 def test_a_supplier_gs1_barcode_fills_receipt_fields(api, setup, app):
     make_supplier(app)
     body = api().get("/api/v1/gs1", query_string={

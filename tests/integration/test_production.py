@@ -278,3 +278,25 @@ def test_planning_shows_shortages_and_the_orders_they_block(app, workshop):
         lines = {line.item.sku: line for line in production.planning()}
         assert lines["WAX"].shortage == Decimal("4500")
         assert lines["WAX"].blocked == ["MO-000001"]
+
+
+def test_a_bare_scan_of_a_fully_picked_component_asks_for_a_quantity(app, workshop):
+    with app.app_context():
+        sup = user(app, workshop["sup"])
+        number = production.create_order({"product": "BASE", "quantity": "1000"}, sup).number
+        production.release_order(number, sup)
+        first = production.pick(number, {"lot": "WAX-OLD"}, sup)
+        assert first.quantity == Decimal("950")  # what was still needed
+        with pytest.raises(ValidationError) as refused:
+            production.pick(number, {"lot": "WAX-OLD"}, sup)
+        assert refused.value.field == "quantity"
+    assert balance(app, "WAX-OLD", f"WIP-{number}") == Decimal("950")
+
+
+def test_planning_does_not_call_a_released_order_blocked(app, workshop):
+    with app.app_context():
+        sup = user(app, workshop["sup"])
+        number = production.create_order({"product": "BASE", "quantity": "5000"}, sup).number
+        production.release_order(number, sup)
+        lines = {line.item.sku: line for line in production.planning()}
+        assert lines["WAX"].blocked == []
