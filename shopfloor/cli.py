@@ -61,11 +61,15 @@ def demo_command(if_empty):
 
 @click.command("check")
 @with_appcontext
-def check_command():
+@click.option("--trace-sample", type=click.IntRange(min=0), default=2000, show_default=True,
+              help="Produced lots whose backward and forward traces are compared.")
+def check_command(trace_sample):
     """Prove the ledger and genealogy invariants; exit 1 listing what is broken."""
-    from shopfloor.services.invariants import CHECKS, check_all
+    from shopfloor.services.invariants import CHECKS, check_all, reservation_warnings
 
-    violations = check_all()
+    violations = check_all(trace_sample)
+    for warning in reservation_warnings():
+        click.echo(f"  warning [{warning.rule}] {warning.detail}: re-plan these orders")
     if violations:
         click.echo(f"{len(violations)} problem(s) found:")
         for violation in violations:
@@ -112,6 +116,38 @@ def restore_command(path, yes):
     click.echo(f"restored from {path}")
 
 
+@click.command("synth")
+@with_appcontext
+@click.option("--lots", "lots", type=click.IntRange(min=200), required=True,
+              help="How many lots the history holds; everything else scales from it.")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--end", "end", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The day after the history ends (default today): with the seed, the "
+                   "same database every time.")
+@click.option("--ready-orders", type=click.IntRange(min=1), default=None,
+              help="Orders of 20 and of 200 components left ready to complete.")
+@click.option("--manifest", type=click.Path(dir_okay=False), default=None,
+              help="Write the sizes, counts and hot spots here as JSON.")
+def synth_command(lots, seed, end, ready_orders, manifest):
+    """Fill an EMPTY database with a synthetic decade of history, for benchmarks."""
+    import json
+
+    from shopfloor.services.synth import synthesize
+
+    try:
+        summary = synthesize(lots, seed=seed, end=end.date() if end else None,
+                             ready_orders=ready_orders, progress=click.echo)
+    except DomainError as error:
+        _fail(error)
+    counts = ", ".join(f"{count} {name}" for name, count in sorted(summary.counts.items()))
+    click.echo(f"synth: {counts} in {summary.seconds:.0f} s")
+    if manifest:
+        with open(manifest, "w") as out:
+            json.dump({"lots": lots, "seed": seed, "end": summary.end.isoformat(),
+                       "seconds": round(summary.seconds, 1), "counts": summary.counts,
+                       "hot_spots": summary.hot_spots}, out, indent=2)
+
+
 def register(app) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
@@ -119,3 +155,4 @@ def register(app) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(synth_command)

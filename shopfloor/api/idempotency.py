@@ -52,9 +52,15 @@ def _fingerprint() -> str:
     value, forms without their CSRF token, which changes per session)."""
     if request.is_json:
         body = json.dumps(request.get_json(silent=True), sort_keys=True, default=str)
-    elif request.form:
-        body = json.dumps(sorted((k, v) for k, v in request.form.items(multi=True)
-                                 if k not in _NOT_PART_OF_REQUEST))
+    elif request.form or request.files:
+        # A multipart part whose name cannot be read comes back named None. Uploaded files
+        # count by their content: the same key with another file is another request.
+        parts = [(k or "", v) for k, v in request.form.items(multi=True)
+                 if k not in _NOT_PART_OF_REQUEST]
+        for name, upload in request.files.items(multi=True):
+            parts.append((name or "", hashlib.sha256(upload.read()).hexdigest()))
+            upload.seek(0)
+        body = json.dumps(sorted(parts))
     else:
         body = request.get_data(as_text=True)
     text = "\n".join((request.method, request.path, request.query_string.decode(), body))

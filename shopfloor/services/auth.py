@@ -29,25 +29,41 @@ def _recent_failures(window: timedelta, **match) -> int:
     return db.session.scalar(query)
 
 
+def _one_address_at_a_time(session, address: str) -> None:
+    """Serialize sign-in checks from one address until this command ends. SQLite's write
+    lock (BEGIN IMMEDIATE) already does; PostgreSQL takes a transaction-scoped advisory
+    lock on the address."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(address))))
+
+
 def authenticate(username: str, password: str, address: str, config) -> LoginOutcome:
     """Check the password unless this user and address, or this address alone, failed too
     often lately. A locked attempt does not even look at the password, so guessing during
-    the lock learns nothing."""
+    the lock learns nothing.
+
+    The limit holds for a burst of guesses through many workers: counting and recording
+    the attempt are one command, one address at a time, and the attempt is recorded as a
+    failure before the password is checked (and forgiven if it was right), so no two
+    guesses can both see the count below the limit."""
     username = (username or "").strip()
     window = config["LOGIN_WINDOW"]
-    if (_recent_failures(window, username=username, address=address)
-            >= config["LOGIN_MAX_FAILURES_PER_USER_AND_ADDRESS"]
-            or _recent_failures(window, address=address)
-            >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
-        return LoginOutcome(None, locked=True)
+    attempt = {"username": username[:80], "address": address[:64]}
+    with command() as session:
+        _one_address_at_a_time(session, attempt["address"])
+        if (_recent_failures(window, **attempt)
+                >= config["LOGIN_MAX_FAILURES_PER_USER_AND_ADDRESS"]
+                or _recent_failures(window, address=attempt["address"])
+                >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
+            return LoginOutcome(None, locked=True)
+        session.add(LoginAttempt(**attempt))
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is not None and user.active and user.check_password(password):
         with command() as session:
             session.execute(sa.delete(LoginAttempt).where(
-                LoginAttempt.username == username, LoginAttempt.address == address))
+                LoginAttempt.username == attempt["username"],
+                LoginAttempt.address == attempt["address"]))
         return LoginOutcome(db.session.get(User, user.id))
-    with command() as session:
-        session.add(LoginAttempt(username=username[:80], address=address[:64]))
     return LoginOutcome(None)
 
 

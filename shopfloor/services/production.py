@@ -11,13 +11,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from shopfloor.database import command
 from shopfloor.domain import fefo
 from shopfloor.domain import recipes as rules
 from shopfloor.domain.costing import ConsumedLot, cost_of_production
 from shopfloor.domain.errors import Conflict, InsufficientStock, NotFound, ValidationError
-from shopfloor.domain.quantities import ZERO, format_quantity, to_api
+from shopfloor.domain.quantities import MAX_MAGNITUDE, ZERO, format_quantity, to_api
 from shopfloor.extensions import db
 from shopfloor.models.base import utcnow
 from shopfloor.models.master import Item, Location
@@ -27,20 +28,21 @@ from shopfloor.models.production import (
     OrderRequirement,
     ProductionOrder,
     ProductionPick,
+    RecipeLine,
 )
 from shopfloor.models.stock import Balance, Lot
 from shopfloor.models.users import User
 from shopfloor.services import fields, recipes
 from shopfloor.services.master import get_item, get_location
 from shopfloor.services.stock import (
-    _generate_lot_code,
+    generate_lot_code,
     get_lot,
     next_number,
     post_move,
     setting,
     today,
 )
-from shopfloor.services.stock_queries import UNAVAILABLE_LOCATION_KINDS
+from shopfloor.services.stock_queries import ON_HAND, UNAVAILABLE_LOCATION_KINDS
 
 ORDER_NUMBER = re.compile(r"^MO-\d{6,}$", re.IGNORECASE)
 
@@ -69,6 +71,31 @@ def _policy() -> str:
     return setting("picking_policy", fefo.FEFO)
 
 
+def _load_components(order: ProductionOrder) -> None:
+    """The items of an order's requirements in one query, so that `req.item` is found in
+    the session rather than asked for one requirement at a time."""
+    requirements = order.requirements
+    items = {item.id: item for item in db.session.scalars(
+        sa.select(Item).where(Item.id.in_([req.item_id for req in requirements])))}
+    for req in requirements:
+        set_committed_value(req, "item", items[req.item_id])
+
+
+def _order_rule(order: ProductionOrder) -> rules.Recipe:
+    """The order's own recipe version as the rules see it: its lines only, where
+    `recipes.recipe_book` would read every recipe of the workshop to build one."""
+    lines = db.session.execute(
+        sa.select(Item.sku, RecipeLine.quantity, RecipeLine.loss_percent)
+        .join(Item, Item.id == RecipeLine.item_id)
+        .where(RecipeLine.recipe_id == order.recipe_id).order_by(RecipeLine.position)).all()
+    recipe = order.recipe
+    return rules.Recipe(item=order.item.sku, yield_quantity=recipe.yield_quantity,
+                        lines=tuple(rules.RecipeLine(sku, quantity, loss)
+                                    for sku, quantity, loss in lines),
+                        labour_minutes=recipe.labour_minutes, labour_rate=recipe.labour_rate,
+                        overhead=recipe.overhead)
+
+
 # --- stock as picking sees it -----------------------------------------------------------------
 
 def _usable_condition(on: date):
@@ -83,7 +110,7 @@ def usable_by_item(item_ids, on: date) -> dict[int, Decimal]:
     rows = db.session.execute(
         sa.select(Balance.item_id, sa.func.sum(Balance.quantity))
         .join(Lot, Lot.id == Balance.lot_id).join(Location, Location.id == Balance.location_id)
-        .where(Balance.item_id.in_(list(item_ids)), _usable_condition(on))
+        .where(Balance.item_id.in_(list(item_ids)), ON_HAND, _usable_condition(on))
         .group_by(Balance.item_id)).all()
     return {item_id: total for item_id, total in rows}
 
@@ -114,7 +141,7 @@ def stock_lots(item_ids, on: date, *, include_unusable: bool = False
     query = (sa.select(Lot, Location.code, Balance.quantity)
              .join(Balance, Balance.lot_id == Lot.id)
              .join(Location, Location.id == Balance.location_id)
-             .where(Balance.item_id.in_(list(item_ids)), Balance.quantity > 0,
+             .where(Balance.item_id.in_(list(item_ids)), ON_HAND,
                     Location.kind.not_in(UNAVAILABLE_LOCATION_KINDS))
              .order_by(Lot.id, Location.code))
     if not include_unusable:
@@ -166,6 +193,10 @@ def create_order(data: Mapping, user: User) -> ProductionOrder:
         due_on = fields.iso_date(data, "due_date")
         book = recipes.recipe_book({item.sku: recipe})
         needs = rules.required_for(book[item.sku], quantity)
+        too_much = [sku for sku, need in needs.items() if need > MAX_MAGNITUDE]
+        if too_much:
+            raise ValidationError(f"quantity is too large: it would need more than 10^12 of "
+                                  f"{too_much[0]}", field="quantity")
         items = {i.sku: i for i in session.scalars(sa.select(Item).where(Item.sku.in_(needs)))}
         order = ProductionOrder(
             number=f"MO-{next_number(session, 'production_order'):06d}", recipe=recipe,
@@ -239,17 +270,21 @@ def suggestions(order: ProductionOrder, on: date | None = None) -> list[Requirem
     with their locations. Expired, quarantined and rejected lots never appear. Stock
     reserved by other orders is left to them."""
     on = on or today()
+    _load_components(order)
     item_ids = [req.item_id for req in order.requirements]
     lots_by_item = stock_lots(item_ids, on)
-    usable = usable_by_item(item_ids, on)
+    # What usable_by_item would say, from the same lots: one query fewer.
+    usable = {item_id: sum((lot.on_hand for lot in lots), ZERO)
+              for item_id, lots in lots_by_item.items()}
     others = reserved_by_item(item_ids, excluding_order=order.id)
+    policy = _policy()
     result = []
     for req in order.requirements:
         lots = lots_by_item.get(req.item_id, [])
         free = max(usable.get(req.item_id, ZERO) - others.get(req.item_id, ZERO), ZERO)
         need = min(req.remaining, free) if order.status in ("released", "in_progress") \
             else req.remaining
-        found = fefo.suggest_lots(lots, need, on, _policy())
+        found = fefo.suggest_lots(lots, need, on, policy)
         result.append(RequirementSuggestion(
             req, list(found.picks), req.remaining - found.total,
             {lot.code: lot.expiry for lot in lots}))
@@ -284,6 +319,9 @@ def pick(number: str, data: Mapping, user: User, key: str | None = None) -> Prod
                         "quarantine": f"lot {lot.code} is in quarantine",
                         "rejected": f"lot {lot.code} is rejected"}
             raise ValidationError(messages[why_not], field="lot", code=why_not)
+        if not this.locations:  # used up (or only in quarantine or WIP): a conflict, not a 404
+            raise InsufficientStock(f"nothing of lot {lot.code} is left in a free location",
+                                    field="lot")
         override = fields.text(data, "override_reason", max_length=500)
         if not fefo.is_first_choice(lot.code, candidates, on, _policy()) and not override:
             first = fefo.suggest_lots(candidates, Decimal("0.000001"), on, _policy()).picks
@@ -394,6 +432,7 @@ def complete_order(number: str, data: Mapping, user: User, key: str | None = Non
         if order.status not in ("released", "in_progress"):
             raise Conflict(f"{order.number} is {order.status}; only a released or started "
                            "order can be completed", field="status")
+        _load_components(order)
         produced = fields.quantity(data, "quantity")
         location = _output_location(data)
         on = today()
@@ -427,24 +466,34 @@ def complete_order(number: str, data: Mapping, user: User, key: str | None = Non
             [ConsumedLot(lot.code, quantity, lot.unit_cost) for lot, quantity in consumed],
             recipe.labour_minutes, recipe.labour_rate, recipe.overhead,
             recipe.yield_quantity, order.planned_quantity, produced)
-        output = Lot(code=lot_code or _generate_lot_code(session, order.item, on),
+        output = Lot(code=lot_code or generate_lot_code(session, order.item, on),
                      item=order.item, origin="production", received_on=on, expiry=expiry,
                      unit_cost=cost.unit_cost, status="available", created_by_id=user.id)
         session.add(output)
         session.flush()
         reference = ("production_order", order.id)
         line_cost = {line.lot_code: line.cost for line in cost.lines}
-        for lot, quantity in consumed:
-            post_move(session, lot=lot, quantity=quantity, reason="consume", user_id=user.id,
-                      from_location=order.wip_location, reference=reference, key=key)
-            session.add(LotLink(input_lot=lot, output_lot=output, order_id=order.id,
-                                quantity=quantity, cost=line_cost[lot.code]))
-        for lot, quantity in to_return:
-            post_move(session, lot=lot, quantity=quantity, reason="return", user_id=user.id,
-                      from_location=order.wip_location,
-                      to_location=_return_location(order, lot), reference=reference, key=key)
-        post_move(session, lot=output, quantity=produced, reason="produce", user_id=user.id,
-                  to_location=location, reference=reference, key=key)
+        # Each balance row below is locked and changed once per loop, so the rows are
+        # written together at the next flush rather than one statement at a time (a flush
+        # before every lock, with autoflush). The consumes are flushed before the returns:
+        # a lot partly consumed and partly returned has its WIP balance changed by both.
+        with session.no_autoflush:
+            for lot, quantity in consumed:
+                post_move(session, lot=lot, quantity=quantity, reason="consume",
+                          user_id=user.id, from_location=order.wip_location,
+                          reference=reference, key=key)
+                session.add(LotLink(input_lot=lot, output_lot=output, order_id=order.id,
+                                    quantity=quantity, cost=line_cost[lot.code]))
+            session.flush()
+            if to_return:
+                _load_pick_locations(order)
+            for lot, quantity in to_return:
+                post_move(session, lot=lot, quantity=quantity, reason="return",
+                          user_id=user.id, from_location=order.wip_location,
+                          to_location=_return_location(order, lot), reference=reference,
+                          key=key)
+            post_move(session, lot=output, quantity=produced, reason="produce",
+                      user_id=user.id, to_location=location, reference=reference, key=key)
         consumed_by_item: dict[int, Decimal] = defaultdict(lambda: ZERO)
         for lot, quantity in consumed:
             consumed_by_item[lot.item_id] += quantity
@@ -457,8 +506,20 @@ def complete_order(number: str, data: Mapping, user: User, key: str | None = Non
         order.output_lot = output
         order.material_cost, order.labour_cost = cost.material_cost, cost.labour_cost
         order.overhead_cost, order.total_cost = cost.overhead_cost, cost.total_cost
+        lot_ids = [output.id] + [lot.id for lot, _quantity in consumed]
+    # The commit expired every object: read the lots back in one query, not one each.
+    db.session.scalars(sa.select(Lot).where(Lot.id.in_(lot_ids))).all()
     return Completion(order, output, [(lot, quantity, line_cost[lot.code])
                                       for lot, quantity in consumed])
+
+
+def _load_pick_locations(order: ProductionOrder) -> None:
+    """Where the order's picks came from, in one query (returns go back there)."""
+    picks = order.picks
+    places = {place.id: place for place in db.session.scalars(
+        sa.select(Location).where(Location.id.in_({p.from_location_id for p in picks})))}
+    for picked in picks:
+        set_committed_value(picked, "from_location", places[picked.from_location_id])
 
 
 def _sku(order: ProductionOrder, item_id: int) -> str:
@@ -481,8 +542,7 @@ def _usage(order: ProductionOrder, data: Mapping, produced: Decimal) -> dict[int
                                       field="consumed")
             usage[by_sku[sku].item_id] = fields.quantity(row, "quantity", allow_zero=True)
         return usage
-    scaled = rules.required_for(
-        recipes.recipe_book({order.item.sku: order.recipe})[order.item.sku], produced)
+    scaled = rules.required_for(_order_rule(order), produced)
     return {req.item_id: min(req.picked, scaled.get(req.item.sku, ZERO))
             for req in order.requirements}
 

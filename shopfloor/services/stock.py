@@ -155,7 +155,7 @@ def receive_lot(data: Mapping, user: User, key: str | None = None) -> Receipt:
             if session.scalar(sa.select(Lot.id).where(Lot.code == code)):
                 raise Conflict(f"lot code {code} is already in use", field="lot_code")
         else:
-            code = _generate_lot_code(session, item, received_on)
+            code = generate_lot_code(session, item, received_on)
         lot = Lot(code=code, item=item, origin="receipt", supplier=supplier,
                   supplier_lot=fields.text(data, "supplier_lot", max_length=80),
                   received_on=received_on, expiry=expiry, unit_cost=cost_per_base_unit,
@@ -168,7 +168,8 @@ def receive_lot(data: Mapping, user: User, key: str | None = None) -> Receipt:
     return Receipt(lot=lot, base_quantity=base_quantity)
 
 
-def _generate_lot_code(session, item: Item, on: date) -> str:
+def generate_lot_code(session, item: Item, on: date) -> str:
+    """The next code from the workshop's lot code pattern for `item` on day `on`."""
     pattern = setting("lot_code_pattern", lot_codes.DEFAULT_PATTERN)
     counter = lot_codes.sequence_key(pattern, item.sku, on)
     while True:  # skip numbers someone already used by typing a code by hand
@@ -180,7 +181,9 @@ def _generate_lot_code(session, item: Item, on: date) -> str:
 # --- moves, counts, status --------------------------------------------------------------------
 
 def move_stock(data: Mapping, user: User, key: str | None = None) -> StockMove:
-    """Transfer a quantity of a lot between two locations (`lot`, `from`, `to`, `quantity`)."""
+    """Transfer a quantity of a lot between two locations (`lot`, `from`, `to`, `quantity`).
+    An order's work in progress is not a place to transfer to or from: a transfer would
+    bypass the order's picks and reservations."""
     with command() as session:
         lot = get_lot(fields.text(data, "lot", required=True, max_length=80))
         source = get_location(fields.text(data, "from", required=True, max_length=40), "from")
@@ -189,6 +192,11 @@ def move_stock(data: Mapping, user: User, key: str | None = None) -> StockMove:
             raise ValidationError("from and to are the same location", field="to")
         if target.archived:
             raise Conflict(f"location {target.code} is archived", field="to")
+        for place, name in ((source, "from"), (target, "to")):
+            if place.kind == "wip":  # its order's picks, completion and cancel keep it
+                raise ValidationError(f"{place.code} is work in progress: stock goes in by a "
+                                      "pick and out by completing or cancelling its order",
+                                      field=name)
         quantity = fields.quantity(data, "quantity")
         return post_move(session, lot=lot, quantity=quantity, reason="transfer",
                          user_id=user.id, from_location=source, to_location=target,

@@ -77,13 +77,21 @@ def init_app(app: Flask) -> None:
     from shopfloor.api import bp as api_bp
     from shopfloor.web.auth.routes import bp as auth_bp
     from shopfloor.web.catalog.routes import bp as catalog_bp
+    from shopfloor.web.data.routes import bp as data_bp
     from shopfloor.web.main.routes import bp as main_bp
+    from shopfloor.web.office.routes import bp as office_bp
+    from shopfloor.web.production.routes import bp as production_bp
     from shopfloor.web.stock.routes import bp as stock_bp
+    from shopfloor.web.trace.routes import bp as trace_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(stock_bp)
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(trace_bp)
+    app.register_blueprint(office_bp)
+    app.register_blueprint(production_bp)
+    app.register_blueprint(data_bp)
     app.register_blueprint(api_bp)
 
     from shopfloor.web import errors

@@ -65,3 +65,7 @@ def count_rows(location: Location, lots: list[str], counted: list[str], added: s
                 rows.append({"lot": lot, "expected": Decimal(0), "counted": typed.get(code, "")})
                 known.add(code)
     return rows
+PO_STATUS_LABELS = {"draft": _l("Draft"), "sent": _l("Sent"), "partial": _l("Partly received"),
+                    "received": _l("Received"), "cancelled": _l("Cancelled")}
+CATEGORY_LABELS = {"materials": _l("Raw materials"), "intermediates": _l("Intermediates"),
+                   "wip": _l("Work in progress"), "finished": _l("Finished goods")}

@@ -300,3 +300,20 @@ def test_planning_does_not_call_a_released_order_blocked(app, workshop):
         production.release_order(number, sup)
         lines = {line.item.sku: line for line in production.planning()}
         assert lines["WAX"].blocked == []
+
+
+def test_stock_lost_in_a_count_after_release_is_a_warning_not_a_broken_ledger(
+        app, workshop, runner):
+    from shopfloor.services.invariants import reservation_warnings
+
+    with app.app_context():
+        sup = user(app, workshop["sup"])
+        number = production.create_order({"product": "BASE", "quantity": "5000"}, sup).number
+        production.release_order(number, sup)
+        stock.count_stock("RAW", [stock.CountLine("WAX-OLD", Decimal("4000"))], sup,
+                          reason="bag split")
+        assert check_all() == []
+        assert [w.detail for w in reservation_warnings()] == [
+            "WAX: 4750 reserved but 4000 on hand"]
+    result = runner.invoke(args=["check"])
+    assert result.exit_code == 0 and "re-plan" in result.output
