@@ -6,7 +6,7 @@ PORT   ?= 5000
 WORKERS ?= 2
 export FLASK_APP := shopfloor
 
-.PHONY: install install-test run test test-sqlite test-postgres lint translations bench clean
+.PHONY: install install-test run test test-sqlite test-postgres test-browser lint translations bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,8 +39,17 @@ test-sqlite: install-test
 test-postgres: install-test
 	scripts/run-tests postgres
 
+## test-browser: only the phone-app tests, in Debian's Chromium (SQLite)
+test-browser: install-test
+	scripts/run-tests sqlite tests/browser
+
 lint: install-test
 	$(BIN)/ruff check shopfloor tests
+
+## bench: the benchmark of issue 8 on synthetic histories (kept in bench-results/cache),
+## SQLite and PostgreSQL; BENCH_ARGS="--strict" fails on a missed target (see BENCHMARKS.md)
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 ## translations: extract strings and update the catalogues after changing text
 translations: install

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from shopfloor.access import allow
 from shopfloor.domain.errors import ValidationError
+from shopfloor.domain.messages import t
 from shopfloor.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -40,7 +41,7 @@ def _refuse_text_no_database_stores():
         fields.extend(request.form.items(multi=True))
     for name, value in fields:
         if "\x00" in value or not value.isascii() and not _is_utf8(value):
-            raise ValidationError(f"{name} contains a character that cannot be stored",
+            raise ValidationError(t("{name} contains a character that cannot be stored", name=name),
                                   field=name)
     return None
 
@@ -79,7 +80,7 @@ def payload() -> dict:
     if request.is_json:
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
-            raise ValidationError("the body must be a JSON object", field=None)
+            raise ValidationError(t("the body must be a JSON object"), field=None)
         return body
     return request.form.to_dict()
 

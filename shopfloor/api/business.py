@@ -116,7 +116,7 @@ def movements_report():
         reason=request.args.get("reason") or None, user=request.args.get("user") or None,
         date_from=read.iso_date(request.args, "from"), date_to=read.iso_date(request.args, "to"))
     limit = read.integer(request.args, "limit", minimum=1, maximum=1000) or 100
-    before = read.integer(request.args, "before", minimum=1, maximum=2**62)
+    before = read.integer(request.args, "before", minimum=1, maximum=read.MAX_ID)
     return [{"id": move.id, "at": move.created_at, "lot": lot, "item": sku, "unit": unit,
              "from": source, "to": target, "quantity": out.quantity(move.quantity),
              "reason": move.reason, "user": username, "note": move.note}

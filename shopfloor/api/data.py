@@ -4,12 +4,15 @@ as JSON pages or one ZIP of CSVs, and the accounting journal."""
 from __future__ import annotations
 
 from flask import Response, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from shopfloor.access import allow
 from shopfloor.api import bp
 from shopfloor.api.idempotency import idempotent
 from shopfloor.domain.errors import ValidationError
+from shopfloor.domain.messages import t, translate
 from shopfloor.services import exports, fields, imports, journal
 from shopfloor.web.errors import json_error
 
@@ -20,19 +23,27 @@ def uploaded_csv() -> bytes:
     if upload is not None:
         return upload.read()
     if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        raise ValidationError("send the CSV as the file field", field="file")
+        raise ValidationError(t("send the CSV as the file field"), field="file")
     body = request.get_data()
     if not body:
-        raise ValidationError("send the CSV as the request body (text/csv) or as the file "
-                              "field of a form", field="file")
+        raise ValidationError(t("send the CSV as the request body (text/csv) or as the file "
+                                "field of a form"), field="file")
     return body
+
+
+def _translated(result: imports.ImportResult) -> dict:
+    """The result with each problem in the reader's language."""
+    problems = [{**problem.to_dict(), "message": translate(problem.message, _)}
+                for problem in result.problems]
+    return {**result.to_dict(), "problems": problems}
 
 
 def _refused(result: imports.ImportResult):
     count = len({problem.row for problem in result.problems})
-    return json_error(422, "invalid",
-                      f"{count} row{'s' if count != 1 else ''} of the file have problems; "
-                      "nothing was imported", None, {"problems": result.to_dict()["problems"]})
+    message = ngettext("%(num)s row of the file has problems; nothing was imported",
+                       "%(num)s rows of the file have problems; nothing was imported", count)
+    return json_error(422, "invalid", message, None,
+                      {"problems": _translated(result)["problems"]})
 
 
 @bp.post("/imports/<kind>/dry-run")
@@ -42,7 +53,7 @@ def import_dry_run(kind):
     """Check every row and change nothing: 200 with the list of problems (empty when the
     file would apply cleanly)."""
     imports.get_kind(kind)
-    return imports.run_import(kind, uploaded_csv(), current_user, apply=False).to_dict()
+    return _translated(imports.run_import(kind, uploaded_csv(), current_user, apply=False))
 
 
 @bp.post("/imports/<kind>")

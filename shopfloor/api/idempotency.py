@@ -20,6 +20,7 @@ from flask_login import current_user
 
 from shopfloor.database import command, insert_ignoring_conflicts
 from shopfloor.domain.errors import ValidationError
+from shopfloor.domain.messages import t
 from shopfloor.extensions import db
 from shopfloor.models.idempotency import IdempotencyRecord
 
@@ -42,7 +43,8 @@ def request_key() -> str | None:
         return None
     key = key.strip()
     if len(key) > MAX_KEY_LENGTH:
-        raise ValidationError(f"{HEADER} is longer than {MAX_KEY_LENGTH} characters",
+        raise ValidationError(t("{header} is longer than {maximum} characters",
+                                header=HEADER, maximum=MAX_KEY_LENGTH),
                               field=HEADER)
     return key
 
@@ -70,7 +72,8 @@ def _fingerprint() -> str:
 def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
     if record.fingerprint != fingerprint:
         raise ValidationError(
-            f"this {HEADER} was already used for a different request", field=HEADER)
+            t("this {header} was already used for a different request", header=HEADER),
+            field=HEADER)
     response = current_app.response_class(record.body, status=record.status_code,
                                           content_type=record.content_type)
     if record.location:

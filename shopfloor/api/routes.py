@@ -12,6 +12,7 @@ from shopfloor.api import bp, payload
 from shopfloor.api import serializers as out
 from shopfloor.api.idempotency import idempotent, request_key
 from shopfloor.domain.errors import ValidationError
+from shopfloor.domain.messages import t
 from shopfloor.extensions import db
 from shopfloor.models.master import ITEM_KINDS, Customer, Item, Location, Supplier
 from shopfloor.services import master, scan, stock, stock_queries
@@ -24,7 +25,8 @@ from shopfloor.services.stock_queries import filter_items
 def list_items():
     kind = request.args.get("kind")
     if kind and kind not in ITEM_KINDS:
-        raise ValidationError(f"kind must be one of {', '.join(ITEM_KINDS)}", field="kind")
+        raise ValidationError(t("kind must be one of {kinds}", kinds=", ".join(ITEM_KINDS)),
+                              field="kind")
     query = filter_items(sa.select(Item).order_by(Item.sku), kind, request.args.get("q"),
                          include_archived=request.args.get("archived") == "1")
     return [out.item_json(item) for item in db.session.scalars(query.limit(1000))]
@@ -124,13 +126,13 @@ def create_receipt():
             "label_url": out.absolute_url("stock.lot_label", code=receipt.lot.code)}, 201
 
 
-@bp.get("/lots/<code>")
+@bp.get("/lots/<path:code>")
 @allow("operator")
 def get_lot(code):
     return out.lot_json(stock_queries.lot_view(stock.get_lot(code, field="code"), stock.today()))
 
 
-@bp.post("/lots/<code>/status")
+@bp.post("/lots/<path:code>/status")
 @allow("supervisor")
 @idempotent
 def set_lot_status(code):
@@ -165,7 +167,7 @@ def create_count():
 def get_stock():
     sku = request.args.get("item")
     if not sku:
-        raise ValidationError("item is required", field="item")
+        raise ValidationError(t("item is required"), field="item")
     return out.item_stock_json(stock_queries.item_stock(master.get_item(sku), stock.today()))
 
 

@@ -10,7 +10,8 @@ from shopfloor.api import bp, payload
 from shopfloor.api import serializers as out
 from shopfloor.api.idempotency import idempotent, request_key
 from shopfloor.domain.errors import ValidationError
-from shopfloor.services import genealogy, shipping
+from shopfloor.domain.messages import t
+from shopfloor.services import fields, genealogy, shipping
 from shopfloor.services.stock import get_lot
 
 
@@ -60,7 +61,7 @@ def get_shipment(number):
 def trace_lot(code):
     direction = request.args.get("direction", genealogy.BACKWARD)
     if direction not in (genealogy.BACKWARD, genealogy.FORWARD):
-        raise ValidationError("direction must be backward or forward", field="direction")
+        raise ValidationError(t("direction must be backward or forward"), field="direction")
     found = genealogy.trace(get_lot(code, field="code"), direction)
     body = {"direction": direction, "lot_count": found.lot_count,
             "tree": node_json(found.root)}
@@ -109,6 +110,10 @@ def quarantine_recall():
     lots = data.get("lots") or data.get("lot") or []
     if isinstance(lots, str):
         lots = lots.split(",")
-    report = genealogy.recall(lots, include_inputs=bool(data.get("include_inputs")))
-    held = genealogy.quarantine_recalled(report, data.get("reason") or "", current_user)
+    if not isinstance(lots, list) or not all(isinstance(code, str) for code in lots):
+        raise ValidationError(t("lots must be a list of lot codes"), field="lots")
+    reason = fields.text(data, "reason", max_length=500) or ""
+    report = genealogy.recall(
+        lots, include_inputs=bool(fields.boolean(data, "include_inputs", default=False)))
+    held = genealogy.quarantine_recalled(report, reason, current_user)
     return {"quarantined": held}

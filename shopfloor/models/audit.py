@@ -20,7 +20,7 @@ class AuditEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     entity: Mapped[str] = mapped_column(sa.String(30))
-    entity_key: Mapped[str] = mapped_column(sa.String(120))
+    entity_key: Mapped[str] = mapped_column(sa.String(200))  # as long as any name
     before: Mapped[dict | None] = mapped_column(sa.JSON)
     after: Mapped[dict | None] = mapped_column(sa.JSON)
     reason: Mapped[str | None] = mapped_column(sa.Text)

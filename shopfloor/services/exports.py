@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from shopfloor.domain.errors import NotFound, ValidationError
+from shopfloor.domain.messages import t
 from shopfloor.domain.quantities import (
     exact,
     format_quantity,
@@ -39,6 +40,7 @@ from shopfloor.models.production import LotLink, ProductionOrder, ProductionPick
 from shopfloor.models.shipping import Shipment, ShipmentLine
 from shopfloor.models.stock import Balance, Lot, StockCount, StockCountLine, StockMove
 from shopfloor.models.users import User
+from shopfloor.services import fields
 from shopfloor.services.imports import FORMULA_STARTS
 
 BATCH = 1000
@@ -253,7 +255,9 @@ KINDS: dict[str, ExportKind] = {kind.name: kind for kind in (
 def get_kind(name: str) -> ExportKind:
     kind = KINDS.get(name)
     if kind is None:
-        raise NotFound(f"no export of {name}; choose one of {', '.join(KINDS)}", field="kind")
+        raise NotFound(t("no export of {name}; choose one of {kinds}",
+                         name=name, kinds=", ".join(KINDS)),
+                       field="kind")
     return kind
 
 
@@ -281,8 +285,8 @@ def parse_cursor(kind: ExportKind, after: str | None) -> tuple[int, ...] | None:
         return None
     parts = after.split("-")
     if len(parts) != len(kind.cursor()) or not all(
-            part.isascii() and part.isdigit() and len(part) <= 18 for part in parts):
-        raise ValidationError("after must be the next_after of the previous page",
+            part.isascii() and part.isdigit() and int(part) <= fields.MAX_ID for part in parts):
+        raise ValidationError(t("after must be the next_after of the previous page"),
                               field="after")
     return tuple(int(part) for part in parts)
 
@@ -308,7 +312,8 @@ def page(kind: ExportKind, after: tuple[int, ...] | None, limit: int
     """One page of a kind as JSON-ready dicts, and the cursor of the next page (None at
     the end)."""
     if not 1 <= limit <= MAX_PAGE:
-        raise ValidationError(f"limit must be between 1 and {MAX_PAGE}", field="limit")
+        raise ValidationError(t("limit must be between 1 and {maximum}", maximum=MAX_PAGE),
+                              field="limit")
     rows = db.session.execute(_query(kind, after).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from shopfloor.domain.errors import ValidationError
+from shopfloor.domain.messages import t
 from shopfloor.domain.quantities import parse_money, parse_quantity
 
 
@@ -23,13 +24,13 @@ def text(data: Mapping, field: str, *, required: bool = False, max_length: int =
     value = _raw(data, field)
     if value is None:
         if required:
-            raise ValidationError(f"{label or field} is required", field=field)
+            raise ValidationError(t("{field} is required", field=label or field), field=field)
         return None
     if not isinstance(value, str):
-        raise ValidationError(f"{label or field} must be text", field=field)
+        raise ValidationError(t("{field} must be text", field=label or field), field=field)
     if len(value) > max_length:
-        raise ValidationError(f"{label or field} is longer than {max_length} characters",
-                              field=field)
+        raise ValidationError(t("{field} is longer than {max_length} characters",
+                                field=label or field, max_length=max_length), field=field)
     return value
 
 
@@ -38,10 +39,12 @@ def choice(data: Mapping, field: str, choices, *, required: bool = False,
     value = _raw(data, field)
     if value is None:
         if required and default is None:
-            raise ValidationError(f"{field} is required", field=field)
+            raise ValidationError(t("{field} is required", field=field), field=field)
         return default
     if value not in choices:
-        raise ValidationError(f"{field} must be one of {', '.join(choices)}", field=field)
+        raise ValidationError(t("{field} must be one of {choices}",
+                                field=field, choices=", ".join(choices)),
+                              field=field)
     return value
 
 
@@ -50,7 +53,7 @@ def quantity(data: Mapping, field: str, *, required: bool = True, allow_zero: bo
     value = _raw(data, field)
     if value is None:
         if required and default is None:
-            raise ValidationError(f"{field} is required", field=field)
+            raise ValidationError(t("{field} is required", field=field), field=field)
         return default
     return parse_quantity(value, field, allow_zero=allow_zero)
 
@@ -60,9 +63,13 @@ def money(data: Mapping, field: str, *, required: bool = False,
     value = _raw(data, field)
     if value is None:
         if required and default is None:
-            raise ValidationError(f"{field} is required", field=field)
+            raise ValidationError(t("{field} is required", field=field), field=field)
         return default
     return parse_money(value, field)
+
+
+# Row ids are 32-bit integers on PostgreSQL: a bigger "id" can only be a mistake.
+MAX_ID = 2**31 - 1
 
 
 def integer(data: Mapping, field: str, *, minimum: int = 0, maximum: int = 1_000_000,
@@ -70,14 +77,16 @@ def integer(data: Mapping, field: str, *, minimum: int = 0, maximum: int = 1_000
     value = _raw(data, field)
     if value is None:
         if required:
-            raise ValidationError(f"{field} is required", field=field)
+            raise ValidationError(t("{field} is required", field=field), field=field)
         return None
     if isinstance(value, bool) or not (isinstance(value, int) or
                                        (isinstance(value, str) and value.isdigit())):
-        raise ValidationError(f"{field} must be a whole number", field=field)
+        raise ValidationError(t("{field} must be a whole number", field=field), field=field)
     number = int(value)
     if not minimum <= number <= maximum:
-        raise ValidationError(f"{field} must be between {minimum} and {maximum}", field=field)
+        raise ValidationError(t("{field} must be between {minimum} and {maximum}",
+                                field=field, minimum=minimum, maximum=maximum),
+                              field=field)
     return number
 
 
@@ -85,14 +94,15 @@ def iso_date(data: Mapping, field: str, *, required: bool = False) -> date | Non
     value = _raw(data, field)
     if value is None:
         if required:
-            raise ValidationError(f"{field} is required", field=field)
+            raise ValidationError(t("{field} is required", field=field), field=field)
         return None
     if isinstance(value, date):
         return value
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise ValidationError(f"{field} must be a date like 2026-12-31", field=field) from None
+        raise ValidationError(t("{field} must be a date like 2026-12-31", field=field),
+                              field=field) from None
 
 
 def boolean(data: Mapping, field: str, default: bool | None = None) -> bool | None:
@@ -105,4 +115,4 @@ def boolean(data: Mapping, field: str, default: bool | None = None) -> bool | No
         return True
     if str(value).lower() in ("0", "false", "off", "no", "n"):
         return False
-    raise ValidationError(f"{field} must be true or false", field=field)
+    raise ValidationError(t("{field} must be true or false", field=field), field=field)

@@ -11,6 +11,7 @@ from shopfloor.database import command
 from shopfloor.domain import units
 from shopfloor.domain.errors import Conflict, NotFound, ValidationError
 from shopfloor.domain.gs1 import normalize_gtin
+from shopfloor.domain.messages import t
 from shopfloor.extensions import db
 from shopfloor.models.master import ITEM_KINDS, LOCATION_KINDS, Customer, Item, Location, Supplier
 from shopfloor.models.stock import Lot
@@ -18,14 +19,16 @@ from shopfloor.services import fields
 from shopfloor.services.audit import record_change
 
 # Codes people type and scan: letters, digits and a few separators, no spaces.
-CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+# No "/": a code is part of page and API paths (/items/<sku>), where a slash would split it.
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 def _code(data: Mapping, field: str, *, required: bool, max_length: int = 40) -> str | None:
     value = fields.text(data, field, required=required, max_length=max_length)
     if value is not None and not CODE_PATTERN.match(value):
         raise ValidationError(
-            f"{field} may use letters, digits and . _ / - only, without spaces", field=field)
+            t("{field} may use letters, digits and . _ - only, without spaces", field=field),
+            field=field)
     return value
 
 
@@ -34,38 +37,42 @@ def _code(data: Mapping, field: str, *, required: bool, max_length: int = 40) ->
 def get_item(sku: str, field: str = "item") -> Item:
     item = db.session.scalar(sa.select(Item).where(Item.sku == sku))
     if item is None:
-        raise NotFound(f"no item with SKU {sku}", field=field)
+        raise NotFound(t("no item with SKU {sku}", sku=sku), field=field)
     return item
 
 
 def get_location(code: str, field: str = "location") -> Location:
     location = db.session.scalar(sa.select(Location).where(Location.code == code))
     if location is None:
-        raise NotFound(f"no location with code {code}", field=field)
+        raise NotFound(t("no location with code {code}", code=code), field=field)
     return location
 
 
 def get_supplier(name: str, field: str = "supplier") -> Supplier:
     supplier = db.session.scalar(sa.select(Supplier).where(Supplier.name == name))
     if supplier is None:
-        raise NotFound(f"no supplier named {name}", field=field)
+        raise NotFound(t("no supplier named {name}", name=name), field=field)
     return supplier
 
 
 def get_customer(name: str, field: str = "customer") -> Customer:
     customer = db.session.scalar(sa.select(Customer).where(Customer.name == name))
     if customer is None:
-        raise NotFound(f"no customer named {name}", field=field)
+        raise NotFound(t("no customer named {name}", name=name), field=field)
     return customer
 
 
 def find_party(model, key: str):
     """A supplier or customer by id (as text), else by exact name."""
-    party = db.session.get(model, int(key)) if key.isdigit() else None
+    # An id is a plain number within the column's range (a longer string of digits, or
+    # digits of another script, can only be a name).
+    is_id = key.isascii() and key.isdigit() and int(key) < 2**31
+    party = db.session.get(model, int(key)) if is_id else None
     if party is None:
         party = db.session.scalar(sa.select(model).where(model.name == key))
     if party is None:
-        raise NotFound(f"no {model.__tablename__[:-1]} {key}", field="name")
+        raise NotFound(t("no supplier {key}", key=key) if model is Supplier
+                       else t("no customer {key}", key=key), field="name")
     return party
 
 
@@ -84,7 +91,8 @@ def _apply_item_fields(item: Item, data: Mapping, creating: bool) -> None:
         if not creating and unit != item.unit and db.session.scalar(
                 sa.select(Lot.id).where(Lot.item_id == item.id).limit(1)):
             raise Conflict(
-                f"{item.sku} already has lots in {item.unit}; its unit cannot change to {unit}",
+                t("{sku} already has lots in {unit}; its unit cannot change to {new_unit}",
+                  sku=item.sku, unit=item.unit, new_unit=unit),
                 field="unit")
         item.unit = unit
     if given("reorder_point"):
@@ -113,14 +121,16 @@ def _unique_item(session, item: Item) -> None:
     clash = session.scalar(sa.select(Item).where(Item.sku == item.sku, Item.id != item.id)) \
         if item.id else session.scalar(sa.select(Item).where(Item.sku == item.sku))
     if clash is not None:
-        raise Conflict(f"SKU {item.sku} is already used by {clash.name}", field="sku")
+        raise Conflict(t("SKU {sku} is already used by {name}", sku=item.sku, name=clash.name),
+                       field="sku")
     if item.gtin:
         query = sa.select(Item).where(Item.gtin == item.gtin)
         if item.id:
             query = query.where(Item.id != item.id)
         clash = session.scalar(query)
         if clash is not None:
-            raise Conflict(f"GTIN {item.gtin} is already used by {clash.sku}", field="gtin")
+            raise Conflict(t("GTIN {gtin} is already used by {sku}", gtin=item.gtin, sku=clash.sku),
+                           field="gtin")
 
 
 def create_item(data: Mapping, user=None) -> Item:
@@ -163,14 +173,15 @@ def update_item(sku: str, data: Mapping, user=None) -> Item:
 # --- suppliers and customers ---------------------------------------------------------------
 
 PARTY_FIELDS = ("name", "contact", "email", "phone", "address", "notes")
+# As long as the columns that keep them.
+PARTY_FIELD_LENGTHS = {"phone": 50, "address": 2000, "notes": 2000}
 
 
 def _apply_party_fields(party, data: Mapping, creating: bool) -> None:
     for name in PARTY_FIELDS:
         if creating or name in data:
-            long_text = name in ("address", "notes")
             setattr(party, name, fields.text(data, name, required=name == "name",
-                                             max_length=2000 if long_text else 200))
+                                             max_length=PARTY_FIELD_LENGTHS.get(name, 200)))
     if "archived" in data:
         party.archived = bool(fields.boolean(data, "archived", default=False))
 
@@ -184,7 +195,7 @@ def _save_party(model, party, data: Mapping, creating: bool, user=None):
         if party.id:
             query = query.where(model.id != party.id)
         if session.scalar(query):
-            raise Conflict(f"{party.name} already exists", field="name")
+            raise Conflict(t("{name} already exists", name=party.name), field="name")
     session.add(party)
     record_change(user, model.__tablename__[:-1], party.name, before,
                   _snapshot(party, (*PARTY_FIELDS, "archived")))
@@ -219,7 +230,8 @@ def create_location(data: Mapping, user=None) -> Location:
         location = Location()
         _apply_location_fields(location, data, creating=True)
         if session.scalar(sa.select(Location.id).where(Location.code == location.code)):
-            raise Conflict(f"location {location.code} already exists", field="code")
+            raise Conflict(t("location {location} already exists", location=location.code),
+                           field="code")
         session.add(location)
         record_change(user, "location", location.code, None,
                       _snapshot(location, AUDITED_LOCATION_FIELDS))
@@ -234,7 +246,8 @@ def update_location(code: str, data: Mapping, user=None) -> Location:
             _apply_location_fields(location, data, creating=False)
             if session.scalar(sa.select(Location.id).where(
                     Location.code == location.code, Location.id != location.id)):
-                raise Conflict(f"location {location.code} already exists", field="code")
+                raise Conflict(t("location {location} already exists", location=location.code),
+                               field="code")
         record_change(user, "location", code, before,
                       _snapshot(location, AUDITED_LOCATION_FIELDS))
     return location

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from shopfloor.database import command
 from shopfloor.domain import units
 from shopfloor.domain.errors import Conflict, NotFound, ValidationError
+from shopfloor.domain.messages import t, word
 from shopfloor.domain.quantities import ZERO, format_quantity, quantize_unit_cost
 from shopfloor.extensions import db
 from shopfloor.models.base import utcnow
@@ -33,7 +34,7 @@ def get_purchase_order(number: str, *, lock: bool = False) -> PurchaseOrder:
         query = query.with_for_update().execution_options(populate_existing=True)
     order = db.session.scalar(query)
     if order is None:
-        raise NotFound(f"no purchase order {number}", field="number")
+        raise NotFound(t("no purchase order {number}", number=number), field="number")
     return order
 
 
@@ -106,6 +107,9 @@ def create_orders_from_suggestions(user: User, skus: list[str] | None = None
     """One draft purchase order per supplier from the reorder suggestions (optionally only
     some SKUs), priced at each item's last cost. Items without a default supplier are left
     out: nobody to order from."""
+    if skus is not None and (not isinstance(skus, list)
+                             or not all(isinstance(sku, str) for sku in skus)):
+        raise ValidationError("items must be a list of SKUs", field="items")
     with command() as session:
         orders = []
         for supplier, suggestions in reorder_suggestions().items():
@@ -122,9 +126,17 @@ def create_orders_from_suggestions(user: User, skus: list[str] | None = None
             session.add(order)
             orders.append(order)
         if not orders:
-            raise Conflict("nothing to order: no suggestion has a default supplier",
+            raise Conflict(t("nothing to order: no suggestion has a default supplier"),
                            field="items")
     return orders
+
+
+def _lines(data: Mapping) -> list[Mapping]:
+    lines = data.get("lines") or []
+    if not isinstance(lines, list) or not all(isinstance(raw, Mapping) for raw in lines):
+        raise ValidationError("lines must be a list of {item, quantity, unit?, unit_price?}",
+                              field="lines")
+    return lines
 
 
 def _line_values(data: Mapping, item: Item) -> dict:
@@ -143,12 +155,13 @@ def create_purchase_order(data: Mapping, user: User) -> PurchaseOrder:
         try:
             supplier = find_party(Supplier, supplier_key)
         except NotFound:
-            raise NotFound(f"no supplier {supplier_key}", field="supplier") from None
+            raise NotFound(t("no supplier {key}", key=supplier_key),
+                           field="supplier") from None
         order = PurchaseOrder(number=f"PO-{next_number(session, 'purchase_order'):06d}",
                               supplier=supplier, status="draft", created_by_id=user.id,
                               expected_on=fields.iso_date(data, "expected_date"),
                               notes=fields.text(data, "notes", max_length=2000))
-        for raw in data.get("lines") or []:
+        for raw in _lines(data):
             item = get_item(fields.text(raw, "item", required=True, max_length=40), "lines")
             order.lines.append(PurchaseOrderLine(item=item, **_line_values(raw, item)))
         session.add(order)
@@ -161,7 +174,8 @@ def update_purchase_order(number: str, data: Mapping, user: User) -> PurchaseOrd
     with command():
         order = get_purchase_order(number, lock=True)
         if order.status != "draft":
-            raise Conflict(f"{order.number} was {order.status}; only a draft can be edited",
+            raise Conflict(t("{order} was {status}; only a draft can be edited",
+                             order=order.number, status=word(order.status)),
                            field="status")
         if "expected_date" in data:
             order.expected_on = fields.iso_date(data, "expected_date")
@@ -169,7 +183,7 @@ def update_purchase_order(number: str, data: Mapping, user: User) -> PurchaseOrd
             order.notes = fields.text(data, "notes", max_length=2000)
         if "lines" in data:
             kept = []
-            for raw in data.get("lines") or []:
+            for raw in _lines(data):
                 if str(raw.get("quantity", "")).strip() in ("0", "0.0", ""):
                     continue
                 item = get_item(fields.text(raw, "item", required=True, max_length=40), "lines")
@@ -184,9 +198,11 @@ def mark_sent(number: str, user: User) -> PurchaseOrder:
     with command():
         order = get_purchase_order(number, lock=True)
         if order.status != "draft":
-            raise Conflict(f"{order.number} is already {order.status}", field="status")
+            raise Conflict(t("{order} is already {status}",
+                             order=order.number, status=word(order.status)),
+                           field="status")
         if not order.lines:
-            raise ValidationError("an order needs at least one line", field="lines")
+            raise ValidationError(t("an order needs at least one line"), field="lines")
         order.status, order.sent_at = "sent", utcnow()
         record_change(user, "purchase_order", order.number, {"status": "draft"},
                       {"status": "sent"})
@@ -197,7 +213,8 @@ def cancel_purchase_order(number: str, user: User) -> PurchaseOrder:
     with command():
         order = get_purchase_order(number, lock=True)
         if order.status not in PO_OPEN_STATUSES:
-            raise Conflict(f"{order.number} is {order.status}", field="status")
+            raise Conflict(t("{order} is {status}", order=order.number, status=word(order.status)),
+                           field="status")
         record_change(user, "purchase_order", order.number, {"status": order.status},
                       {"status": "cancelled"})
         order.status = "cancelled"
@@ -209,7 +226,8 @@ def receipt_defaults(line_id: int) -> dict:
     the ordered unit when it divides evenly, else the base unit), price, supplier."""
     line = db.session.get(PurchaseOrderLine, line_id)
     if line is None:
-        raise NotFound(f"no purchase order line {line_id}", field="purchase_order_line")
+        raise NotFound(t("no purchase order line {line_id}", line_id=line_id),
+                       field="purchase_order_line")
     outstanding = line.outstanding
     in_ordered_unit = units.convert(outstanding, line.item.unit, line.unit, line.item.density)
     back = units.convert(in_ordered_unit, line.unit, line.item.unit, line.item.density)
@@ -229,12 +247,15 @@ def receive_against_line(session, line_id, item: Item, base_quantity: Decimal) -
     line = session.scalar(sa.select(PurchaseOrderLine).where(PurchaseOrderLine.id == line_id)
                           .with_for_update())
     if line is None:
-        raise NotFound(f"no purchase order line {line_id}", field="purchase_order_line")
+        raise NotFound(t("no purchase order line {line_id}", line_id=line_id),
+                       field="purchase_order_line")
     order = line.order
     if order.status not in ("sent", "partial", "draft"):
-        raise Conflict(f"{order.number} is {order.status}", field="purchase_order_line")
+        raise Conflict(t("{order} is {status}", order=order.number, status=word(order.status)),
+                       field="purchase_order_line")
     if line.item_id != item.id:
-        raise ValidationError(f"that order line is for {line.item.sku}, not {item.sku}",
+        raise ValidationError(t("that order line is for {line_sku}, not {sku}",
+                                line_sku=line.item.sku, sku=item.sku),
                               field="purchase_order_line")
     line.received_quantity += base_quantity
     session.flush()

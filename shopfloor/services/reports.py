@@ -17,6 +17,7 @@ from shopfloor.models.master import Item, Location
 from shopfloor.models.production import ProductionOrder
 from shopfloor.models.stock import Balance, Lot, StockMove
 from shopfloor.models.users import User
+from shopfloor.services.stock_queries import ON_HAND
 
 CATEGORIES = ("materials", "intermediates", "wip", "finished")
 _KIND_CATEGORY = {"material": "materials", "intermediate": "intermediates",
@@ -69,7 +70,7 @@ def valuation() -> Valuation:
                   Lot.unit_cost, sa.func.sum(Balance.quantity))
         .join(Lot, Lot.id == Balance.lot_id).join(Item, Item.id == Balance.item_id)
         .join(Location, Location.id == Balance.location_id)
-        .where(Balance.quantity > 0)
+        .where(ON_HAND)
         .group_by(Item.sku, Item.name, Item.unit, Item.kind, Location.kind, Lot.code,
                   Lot.unit_cost)
         .order_by(Item.sku, Lot.code)).all()
@@ -139,7 +140,7 @@ def batch_costs(since: date | None = None, limit: int = 200) -> list[BatchCost]:
     return result
 
 
-# --- usage, turnover, days of cover ------------------------------------------------------------------
+# --- usage, turnover, days of cover ---------------------------------------------------------
 
 @dataclass
 class Usage:
@@ -198,7 +199,7 @@ def usage(weeks: int = 12, on: date | None = None, item_ids=None) -> list[Usage]
     return result
 
 
-# --- movement history --------------------------------------------------------------------------------
+# --- movement history ---------------------------------------------------------------------
 
 @dataclass
 class MoveFilter:
@@ -237,8 +238,8 @@ def movements(flt: MoveFilter, *, before_id: int | None = None, limit: int = 100
         query = query.where(StockMove.created_at >= datetime.combine(flt.date_from,
                                                                      datetime.min.time()))
     if flt.date_to:
-        query = query.where(StockMove.created_at < datetime.combine(
-            flt.date_to + timedelta(days=1), datetime.min.time()))
+        query = query.where(StockMove.created_at <= datetime.combine(flt.date_to,
+                                                                     datetime.max.time()))
     if before_id:
         query = query.where(StockMove.id < before_id)
     if limit:

@@ -219,7 +219,7 @@ def movements():
             reason=request.args.get("reason") or None, user=request.args.get("user") or None,
             date_from=read.iso_date(request.args, "from"),
             date_to=read.iso_date(request.args, "to"))
-        before = read.integer(request.args, "before", minimum=1, maximum=2**62)
+        before = read.integer(request.args, "before", minimum=1, maximum=read.MAX_ID)
     except DomainError as error:
         flash(FormErrors.from_error(error)["general"], "error")
         return redirect(url_for("office.movements"))
