@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import current_app, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from shopfloor.models.users import ROLES
@@ -69,11 +70,11 @@ def enforce_access():
     user = current_user
     if not user.is_authenticated:
         if is_api_request():
-            return _json_error(401, "unauthorized", "Sign in or send a valid API token.")
+            return _json_error(401, "unauthorized", _("Sign in or send a valid API token."))
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if needed is None or not user.can(needed):
         if is_api_request():
-            return _json_error(403, "forbidden", "Your role may not do this.")
+            return _json_error(403, "forbidden", _("Your role may not do this."))
         from flask import abort
 
         abort(403)

@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from .errors import ValidationError
+from .messages import t
 from .quantities import MONEY_PLACES, ZERO, exact, round_fraction, round_money
 
 PERCENT_PLACES = 2
@@ -61,17 +62,18 @@ def cost_of_production(
     when fewer units came out, and then each unit that did come out costs more.
     """
     if not produced_quantity > 0:
-        raise ValidationError("produced quantity must be greater than zero", field="quantity")
+        raise ValidationError(t("produced quantity must be greater than zero"), field="quantity")
     if not recipe_yield > 0:
-        raise ValidationError("yield quantity must be greater than zero", field="yield_quantity")
+        raise ValidationError(t("yield quantity must be greater than zero"),
+                              field="yield_quantity")
     if order_quantity < 0:
-        raise ValidationError("order quantity must not be negative", field="quantity")
+        raise ValidationError(t("order quantity must not be negative"), field="quantity")
 
     merged: dict[tuple[str, Decimal], Decimal] = {}
     for lot in consumed:
         if lot.quantity < 0 or lot.unit_cost < 0:
             raise ValidationError(
-                f"consumed quantity and cost of {lot.lot_code} must not be negative",
+                t("consumed quantity and cost of {lot} must not be negative", lot=lot.lot_code),
                 field="consumed",
             )
         key = (lot.lot_code, lot.unit_cost)
@@ -141,7 +143,7 @@ def variance(planned: Mapping[str, Decimal], actual: Mapping[str, Decimal]) -> l
 def yield_variance(planned_qty: Decimal, produced_qty: Decimal) -> YieldVariance:
     """How far the output fell short of (or beat) the planned quantity."""
     if not planned_qty > 0:
-        raise ValidationError("planned quantity must be greater than zero", field="quantity")
+        raise ValidationError(t("planned quantity must be greater than zero"), field="quantity")
     with exact():
         difference = produced_qty - planned_qty
     percent = _percent(difference, planned_qty)

@@ -23,6 +23,7 @@ from datetime import date
 from decimal import Decimal
 
 from .errors import NotFound, ValidationError
+from .messages import t
 from .quantities import ZERO
 
 AVAILABLE = "available"
@@ -121,7 +122,7 @@ def suggest_lots(
     release refuses it.
     """
     if required < 0:
-        raise ValidationError("quantity must not be negative", field="quantity")
+        raise ValidationError(t("quantity must not be negative"), field="quantity")
     picks: list[Suggestion] = []
     remaining = required
     for lot in sorted(lots, key=lambda lot: pick_order_key(lot, policy)):
@@ -155,7 +156,7 @@ def is_first_choice(
     lots = list(lots)
     lot = next((candidate for candidate in lots if candidate.code == lot_code), None)
     if lot is None:
-        raise NotFound(f"lot {lot_code} is not stock of this item", field="lot")
+        raise NotFound(t("lot {lot} is not stock of this item", lot=lot_code), field="lot")
     if pickable(lot, today) is not None:
         return False
 
@@ -176,5 +177,6 @@ def _expiry_rank(lot: StockLot) -> tuple[bool, date]:
 def _check_policy(policy: str) -> None:
     if policy not in POLICIES:
         raise ValidationError(
-            f"unknown picking policy '{policy}' (use fefo or fifo)", field="policy"
+            t("unknown picking policy '{policy}' (use fefo or fifo)", policy=policy),
+            field="policy",
         )

@@ -35,6 +35,7 @@ from biip.gtin import Gtin
 from biip.symbology import GS1Symbology, SymbologyIdentifier
 
 from .errors import ValidationError
+from .messages import t
 from .quantities import fit_places
 
 GROUP_SEPARATOR = "\x1d"
@@ -106,11 +107,13 @@ def normalize_gtin(value: object, field: str = "gtin") -> str:
     barcodes carry, so one item matches however its GTIN is scanned."""
     text = value.strip() if isinstance(value, str) else ""
     if not _is_ascii_digits(text):
-        raise ValidationError(f"{field} must be 8, 12, 13 or 14 digits", field=field)
+        raise ValidationError(t("{field} must be 8, 12, 13 or 14 digits", field=field),
+                              field=field)
     try:
         return Gtin.parse(text).as_gtin_14()
     except ParseError as exc:
-        raise ValidationError(f"{field} is not a valid GTIN: {exc}", field=field) from exc
+        raise ValidationError(t("{field} is not a valid GTIN: {error}", field=field,
+                                error=str(exc)), field=field) from exc
 
 
 def _is_ascii_digits(value: str) -> bool:
@@ -122,7 +125,8 @@ def _parse(parser, value: str, field: str, strict: bool):
         return parser(value).element_strings
     except (ParseError, ValueError) as exc:
         if strict:
-            raise ValidationError(f"not a valid GS1 code: {exc}", field=field) from exc
+            raise ValidationError(t("not a valid GS1 code: {error}", error=str(exc)),
+                                  field=field) from exc
         return None
 
 
@@ -131,7 +135,8 @@ def _from_plain_gtin(value: str, field: str, *, strict: bool) -> ScannedGs1 | No
         gtin = Gtin.parse(value)
     except ParseError as exc:
         if strict:
-            raise ValidationError(f"not a valid GTIN: {exc}", field=field) from exc
+            raise ValidationError(t("not a valid GTIN: {error}", error=str(exc)),
+                                  field=field) from exc
         return None  # maybe a numeric lot code or SKU
     return ScannedGs1(gtin=gtin.as_gtin_14())
 
@@ -154,7 +159,8 @@ def _from_elements(
         if element.gtin is None:
             if not strict:
                 return None
-            raise ValidationError(f"not a valid GTIN: {element.gtin_error}", field=field)
+            raise ValidationError(t("not a valid GTIN: {error}", error=str(element.gtin_error)),
+                                  field=field)
         gtin = element.gtin.as_gtin_14()
 
     quantity, unit = _quantity(elements)

@@ -10,6 +10,7 @@ import re
 from datetime import date
 
 from shopfloor.domain.errors import ValidationError
+from shopfloor.domain.messages import t
 
 DEFAULT_PATTERN = "{sku}-{yymmdd}-{seq}"
 _TOKEN = re.compile(r"\{([a-z0-9]+)\}")
@@ -21,12 +22,13 @@ _SEQ_TOKENS = {"seq": 3, "seq4": 4, "seq5": 5}
 
 def validate_pattern(pattern: str, field: str = "lot_code_pattern") -> str:
     tokens = _TOKEN.findall(pattern or "")
-    unknown = [t for t in tokens if t != "sku" and t not in _DATE_TOKENS and t not in _SEQ_TOKENS]
+    unknown = [token for token in tokens
+               if token != "sku" and token not in _DATE_TOKENS and token not in _SEQ_TOKENS]
     if unknown:
-        raise ValidationError(f"unknown placeholder {{{unknown[0]}}} in the lot code pattern",
-                              field=field)
-    if sum(t in _SEQ_TOKENS for t in tokens) != 1:
-        raise ValidationError("the lot code pattern needs exactly one {seq}", field=field)
+        raise ValidationError(t("unknown placeholder {placeholder} in the lot code pattern",
+                                placeholder="{" + unknown[0] + "}"), field=field)
+    if sum(token in _SEQ_TOKENS for token in tokens) != 1:
+        raise ValidationError(t("the lot code pattern needs exactly one {seq}"), field=field)
     return pattern
 
 

@@ -30,6 +30,7 @@ from decimal import (
 from fractions import Fraction
 
 from .errors import ValidationError
+from .messages import t
 
 QUANTITY_PLACES = 6
 MONEY_PLACES = 6
@@ -67,12 +68,14 @@ def exact():
 def _coerce(value: object, field: str) -> Decimal:
     """Turn API or form input into a finite Decimal, or explain what is wrong."""
     if value is None:
-        raise ValidationError(f"{field} is required", field=field)
+        raise ValidationError(t("{field} is required", field=field), field=field)
     if isinstance(value, bool):
-        raise ValidationError(f"{field} must be a number", field=field)
+        raise ValidationError(t("{field} must be a number", field=field), field=field)
     if isinstance(value, float):
         # A float has already lost the exact value the user typed (0.1 is not 0.1).
-        raise ValidationError(f"{field} must be an exact decimal number, not a float", field=field)
+        raise ValidationError(t("{field} must be an exact decimal number, not a float",
+                                field=field),
+                              field=field)
     if isinstance(value, int):
         number = Decimal(value)
     elif isinstance(value, Decimal):
@@ -80,34 +83,37 @@ def _coerce(value: object, field: str) -> Decimal:
     elif isinstance(value, str):
         text = value.strip()
         if not text:
-            raise ValidationError(f"{field} is required", field=field)
+            raise ValidationError(t("{field} is required", field=field), field=field)
         # Romanian (and most European) users type a decimal comma: "12,5". A string
         # with both separators ("1.234,5") is ambiguous, so it is refused, as is any
         # thousands separator.
         if "," in text:
             if "." in text or text.count(",") > 1:
-                raise ValidationError(f"{field} must be a number like 12.5", field=field)
+                raise ValidationError(t("{field} must be a number like 12.5", field=field),
+                                      field=field)
             text = text.replace(",", ".")
         if not _NUMBER.fullmatch(text):
-            raise ValidationError(f"{field} must be a number like 12.5", field=field)
+            raise ValidationError(t("{field} must be a number like 12.5", field=field), field=field)
         number = Decimal(text)
     else:
-        raise ValidationError(f"{field} must be a number", field=field)
+        raise ValidationError(t("{field} must be a number", field=field), field=field)
 
     if not number.is_finite():
-        raise ValidationError(f"{field} must be a finite number", field=field)
+        raise ValidationError(t("{field} must be a finite number", field=field), field=field)
     if number.is_zero():
         return ZERO
     # adjusted() is the exponent of the leading digit: checking it first keeps absurd
     # exponents (1E+999999) away from any arithmetic.
     if number.adjusted() >= 13 or abs(number) > MAX_MAGNITUDE:
-        raise ValidationError(f"{field} is too large", field=field)
+        raise ValidationError(t("{field} is too large", field=field), field=field)
     return number
 
 
 def _check_places(number: Decimal, places: int, field: str) -> Decimal:
     if _places(number) > places:
-        raise ValidationError(f"{field} allows at most {places} decimal places", field=field)
+        raise ValidationError(t("{field} allows at most {places} decimal places",
+                                field=field, places=places),
+                              field=field)
     return _plain(number)
 
 
@@ -151,10 +157,10 @@ def parse_quantity(
     number = _check_places(_coerce(value, field), QUANTITY_PLACES, field)
     if number < 0 and not allow_negative:
         if allow_zero:
-            raise ValidationError(f"{field} must not be negative", field=field)
-        raise ValidationError(f"{field} must be greater than zero", field=field)
+            raise ValidationError(t("{field} must not be negative", field=field), field=field)
+        raise ValidationError(t("{field} must be greater than zero", field=field), field=field)
     if number.is_zero() and not allow_zero:
-        raise ValidationError(f"{field} must be greater than zero", field=field)
+        raise ValidationError(t("{field} must be greater than zero", field=field), field=field)
     return number
 
 
@@ -163,9 +169,9 @@ def parse_money(value: object, field: str = "amount", *, allow_zero: bool = True
     (a unit cost per gram needs more than cents), never float."""
     number = _check_places(_coerce(value, field), MONEY_PLACES, field)
     if number < 0:
-        raise ValidationError(f"{field} must not be negative", field=field)
+        raise ValidationError(t("{field} must not be negative", field=field), field=field)
     if number.is_zero() and not allow_zero:
-        raise ValidationError(f"{field} must be greater than zero", field=field)
+        raise ValidationError(t("{field} must be greater than zero", field=field), field=field)
     return number
 
 

@@ -19,6 +19,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 from fractions import Fraction
 
 from .errors import NotFound, ValidationError
+from .messages import t
 from .quantities import MONEY_PLACES, QUANTITY_PLACES, ZERO, round_fraction
 
 ARROW = " → "
@@ -33,11 +34,11 @@ class RecipeLine:
     def __post_init__(self) -> None:
         if not self.quantity > 0:
             raise ValidationError(
-                f"quantity of {self.item} must be greater than zero", field="lines"
+                t("quantity of {item} must be greater than zero", item=self.item), field="lines"
             )
         if self.loss_percent < 0:
             raise ValidationError(
-                f"loss percent of {self.item} must not be negative", field="lines"
+                t("loss percent of {item} must not be negative", item=self.item), field="lines"
             )
 
     @property
@@ -58,13 +59,14 @@ class Recipe:
     def __post_init__(self) -> None:
         if not self.yield_quantity > 0:
             raise ValidationError(
-                "yield quantity must be greater than zero", field="yield_quantity"
+                t("yield quantity must be greater than zero"), field="yield_quantity"
             )
         if not self.lines:
-            raise ValidationError("a recipe needs at least one line", field="lines")
+            raise ValidationError(t("a recipe needs at least one line"), field="lines")
         for name in ("labour_minutes", "labour_rate", "overhead"):
             if getattr(self, name) < 0:
-                raise ValidationError(f"{name.replace('_', ' ')} must not be negative", field=name)
+                raise ValidationError(t("{name} must not be negative", name=name.replace("_", " ")),
+                                      field=name)
 
     def per_unit(self) -> dict[str, Fraction]:
         """Exact gross quantity of each component per one unit of the item (lines for the
@@ -94,7 +96,7 @@ def required_for(recipe: Recipe, order_quantity: Decimal) -> dict[str, Decimal]:
     """Gross need per component for `order_quantity` of the recipe's item: order / yield x
     line quantity x (1 + loss/100), rounded UP to six places (never under-require)."""
     if order_quantity < 0:
-        raise ValidationError("quantity must not be negative", field="quantity")
+        raise ValidationError(t("quantity must not be negative"), field="quantity")
     return {
         item: round_fraction(per_unit * Fraction(order_quantity), QUANTITY_PLACES, ROUND_UP)
         for item, per_unit in recipe.per_unit().items()
@@ -136,7 +138,7 @@ def check_no_cycle(recipes: Mapping[str, Recipe], new_recipe: Recipe) -> None:
     cycle = find_cycle(graph, new_recipe.item)
     if cycle:
         raise ValidationError(
-            f"recipe would make a cycle: {ARROW.join(cycle)}",
+            t("recipe would make a cycle: {cycle}", cycle=ARROW.join(cycle)),
             field="lines",
             code="recipe_cycle",
             details={"cycle": cycle},
@@ -262,7 +264,8 @@ def expected_unit_cost(
         if sku in recipes:
             return cost(sku)
         raise ValidationError(
-            f"no cost is known for {sku}", field="lines", code="unknown_cost", details={"item": sku}
+            t("no cost is known for {sku}", sku=sku),
+            field="lines", code="unknown_cost", details={"item": sku}
         )
 
     return round_fraction(cost(item), MONEY_PLACES, ROUND_HALF_UP)
@@ -271,7 +274,7 @@ def expected_unit_cost(
 def _recipe(recipes: Mapping[str, Recipe], item: str) -> Recipe:
     recipe = recipes.get(item)
     if recipe is None:
-        raise NotFound(f"{item} has no recipe", field="product")
+        raise NotFound(t("{item} has no recipe", item=item), field="product")
     return recipe
 
 
@@ -279,7 +282,7 @@ def _refuse_cycles(recipes: Mapping[str, Recipe], item: str) -> None:
     cycle = find_cycle(recipes, item)
     if cycle:
         raise ValidationError(
-            f"recipes form a cycle: {ARROW.join(cycle)}",
+            t("recipes form a cycle: {cycle}", cycle=ARROW.join(cycle)),
             field="lines",
             code="recipe_cycle",
             details={"cycle": cycle},

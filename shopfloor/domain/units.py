@@ -25,6 +25,7 @@ from functools import cache
 import pint
 
 from .errors import ValidationError
+from .messages import t
 from .quantities import MAX_MAGNITUDE, QUANTITY_PLACES, exact, round_fraction
 
 MASS = "mass"
@@ -107,11 +108,13 @@ def is_known_unit(name: object) -> bool:
 def canonical_unit(name: object, field: str = "unit") -> str:
     """The canonical code for a unit as typed ("KG" -> "kg", "pieces" -> "pcs")."""
     if not isinstance(name, str) or not name.strip():
-        raise ValidationError(f"{field} is required", field=field)
+        raise ValidationError(t("{field} is required", field=field), field=field)
     code = _ALIASES.get(name.strip().lower())
     if code is None:
         known = ", ".join(UNIT_CHOICES)
-        raise ValidationError(f"unknown unit '{name.strip()}' (use one of {known})", field=field)
+        raise ValidationError(t("unknown unit '{unit}' (use one of {known})",
+                                unit=name.strip(), known=known),
+                              field=field)
     return code
 
 
@@ -141,7 +144,7 @@ def convert(
     if isinstance(quantity, int) and not isinstance(quantity, bool):
         quantity = Decimal(quantity)
     if not isinstance(quantity, Decimal) or not quantity.is_finite():
-        raise ValidationError("quantity must be a finite decimal number", field="quantity")
+        raise ValidationError(t("quantity must be a finite decimal number"), field="quantity")
     source, target = canonical_unit(from_unit), canonical_unit(to_unit)
     source_dim, source_factor = _unit_info(source)
     target_dim, target_factor = _unit_info(target)
@@ -149,17 +152,21 @@ def convert(
     reference = Fraction(quantity) * source_factor  # in g, ml or pcs
     if source_dim != target_dim:
         if {source_dim, target_dim} != {MASS, VOLUME}:
-            raise ValidationError(f"cannot convert {source} to {target}", field="unit")
+            raise ValidationError(t("cannot convert {source} to {target}",
+                                    source=source, target=target),
+                                  field="unit")
         if density is None:
             raise ValidationError(
-                f"cannot convert {source} to {target} without the item's density (g/ml)",
+                t("cannot convert {source} to {target} without the item's density (g/ml)",
+                  source=source, target=target),
                 field="unit",
             )
         grams_per_ml = Fraction(_check_density(density))
         reference = reference * grams_per_ml if source_dim == VOLUME else reference / grams_per_ml
     result = round_fraction(reference / target_factor, QUANTITY_PLACES)
     if abs(result) > MAX_MAGNITUDE:  # would not fit the stored column
-        raise ValidationError(f"quantity is too large in {target}", field="quantity")
+        raise ValidationError(t("quantity is too large in {target}", target=target),
+                              field="quantity")
     return result
 
 
@@ -167,7 +174,8 @@ def _check_density(density: object) -> Decimal:
     if isinstance(density, int) and not isinstance(density, bool):
         density = Decimal(density)
     if not isinstance(density, Decimal) or not density.is_finite() or density <= 0:
-        raise ValidationError("density must be a number greater than zero (g/ml)", field="density")
+        raise ValidationError(t("density must be a number greater than zero (g/ml)"),
+                              field="density")
     return density
 
 

@@ -18,6 +18,8 @@ from PIL import Image
 from qrcode import QRCode
 from qrcode.constants import ERROR_CORRECT_M
 
+from shopfloor.domain.messages import t
+
 from .payloads import LabelDataError
 
 QR_QUIET_MODULES = 4
@@ -45,13 +47,16 @@ def code128_modules(data: str, gs1: bool = False, field: str = "lot_code") -> st
     """
     if not data or (not gs1 and not set(data) <= _PLAIN_CODE128):
         raise LabelDataError(
-            f"{field} {data!r} cannot be a Code 128 barcode: printable ASCII only", field=field
+            t("{field} {data} cannot be a Code 128 barcode: printable ASCII only",
+              field=field, data=repr(data)),
+            field=field,
         )
     try:
         symbol = Gs1_128(data) if gs1 else Code128(data)
         bars = symbol.build()[0]
     except IllegalCharacterError as error:
-        raise LabelDataError(f"{field}: {error}", field=field) from error
+        raise LabelDataError(t("{field}: {error}", field=field, error=str(error)),
+                             field=field) from error
     quiet = "0" * CODE128_QUIET_MODULES
     return quiet + bars + quiet
 

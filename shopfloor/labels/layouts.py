@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from shopfloor.domain.messages import t
+
 from .codes import code128_modules
 from .payloads import LabelDataError, gs1_element_string, location_url, qr_payload
 
@@ -173,7 +175,9 @@ def label_size(key: str) -> LabelSize:
         return LABEL_SIZES[key]
     except KeyError:
         known = ", ".join(LABEL_SIZES)
-        raise LabelDataError(f"size must be one of {known}, not {key!r}", field="size") from None
+        raise LabelDataError(t("size must be one of {known}, not {key}",
+                               known=known, key=repr(key)),
+                             field="size") from None
 
 
 @dataclass(frozen=True)
@@ -313,7 +317,8 @@ def whole_module(modules: int, available: int, largest: int, size: LabelSize) ->
     width = min(available // modules, max(largest, 1))
     if width < 1:
         raise LabelDataError(
-            f"the code is too long to scan on a {size.key} label; choose a bigger size",
+            t("the code is too long to scan on a {size} label; choose a bigger size",
+              size=size.key),
             field="size",
         )
     return width

@@ -12,6 +12,7 @@ from typing import NamedTuple
 from urllib.parse import quote
 
 from shopfloor.domain.errors import ValidationError
+from shopfloor.domain.messages import t
 
 # GS1 "character set 82": the only characters allowed in alphanumeric AIs such as (10).
 # A space, for instance, is not one of them.
@@ -65,10 +66,11 @@ def gtin14(gtin: str) -> str:
     """
     digits = gtin.strip()
     if not digits.isascii() or not digits.isdigit() or len(digits) not in (8, 12, 13, 14):
-        raise LabelDataError(f"gtin must be 8, 12, 13 or 14 digits, not {gtin!r}", field="gtin")
+        raise LabelDataError(t("gtin must be 8, 12, 13 or 14 digits, not {gtin}", gtin=repr(gtin)),
+                             field="gtin")
     digits = digits.zfill(14)
     if gs1_check_digit(digits[:-1]) != int(digits[-1]):
-        raise LabelDataError(f"gtin {gtin} has a wrong check digit", field="gtin")
+        raise LabelDataError(t("gtin {gtin} has a wrong check digit", gtin=gtin), field="gtin")
     return digits
 
 
@@ -86,9 +88,11 @@ def gs1_lot(lot_code: str) -> str:
     """
     bad = sorted(set(lot_code) - GS1_CSET_82)
     if not lot_code or len(lot_code) > GS1_LOT_MAX_LENGTH or bad:
-        reason = f"characters {''.join(bad)!r} are not allowed" if bad else "1 to 20 characters"
+        reason = (t("characters {characters} are not allowed", characters=repr("".join(bad)))
+                  if bad else t("1 to 20 characters"))
         raise LabelDataError(
-            f"lot_code {lot_code!r} cannot be a GS1 batch number (AI 10): {reason}",
+            t("lot_code {lot} cannot be a GS1 batch number (AI 10): {reason}",
+              lot=repr(lot_code), reason=reason),
             field="lot_code",
         )
     return lot_code

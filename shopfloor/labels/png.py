@@ -13,6 +13,8 @@ from pathlib import Path
 import barcode
 from PIL import Image, ImageDraw, ImageFont
 
+from shopfloor.domain.messages import t
+
 from .codes import CODE128_QUIET_MODULES, barcode_image, code128_modules, qr_image, qr_matrix
 from .layouts import (
     LINE_SPACING,
@@ -109,7 +111,9 @@ class _Canvas:
         module = side // len(qr_matrix(payload))
         if module < 1:
             raise LabelDataError(
-                f"the QR code does not fit a {self.size.key} label at {self.dpi} dpi", field="size"
+                t("the QR code does not fit a {size} label at {dpi} dpi",
+                  size=self.size.key, dpi=self.dpi),
+                field="size"
             )
         symbol = qr_image(payload, module)
         self._paste_centred(symbol, box, self.px(box.h))

@@ -14,6 +14,8 @@ Text is UTF-8 (^CI28); letters beyond the printer font's repertoire print as box
 
 from __future__ import annotations
 
+from shopfloor.domain.messages import t
+
 from .codes import CODE128_QUIET_MODULES, QR_QUIET_MODULES, code128_modules, qr_matrix
 from .layouts import (
     LINE_SPACING,
@@ -61,13 +63,17 @@ class _Zpl:
     def __init__(self, size: LabelSize, dpmm: int, copies: int):
         if size.sheet is not None:
             raise LabelDataError(
-                f"{size.key} is a sheet for office printers; ZPL is for label printers",
+                t("{size} is a sheet for office printers; ZPL is for label printers",
+                  size=size.key),
                 field="size",
             )
         if dpmm not in DOTS_PER_MM:
-            raise LabelDataError(f"dpmm must be one of {DOTS_PER_MM}, not {dpmm}", field="dpmm")
+            raise LabelDataError(t("dpmm must be one of {choices}, not {dpmm}",
+                                   choices=DOTS_PER_MM, dpmm=dpmm),
+                                 field="dpmm")
         if copies < 1:
-            raise LabelDataError(f"copies must be at least 1, not {copies}", field="copies")
+            raise LabelDataError(t("copies must be at least 1, not {copies}", copies=copies),
+                                 field="copies")
         self.size = size
         self.dpmm = dpmm
         self.copies = copies
@@ -111,7 +117,8 @@ class _Zpl:
         magnification = min(side // modules, QR_MAX_MAGNIFICATION)
         if magnification < 1:
             raise LabelDataError(
-                f"the QR code does not fit a {self.size.key} label at {self.dpmm} dots/mm",
+                t("the QR code does not fit a {size} label at {dpmm} dots/mm",
+                  size=self.size.key, dpmm=self.dpmm),
                 field="size",
             )
         quiet = QR_QUIET_MODULES * magnification + (side - modules * magnification) // 2

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from shopfloor.database import command
 from shopfloor.domain.errors import Conflict, ValidationError
+from shopfloor.domain.messages import t
 from shopfloor.extensions import db
 from shopfloor.models.base import utcnow
 from shopfloor.models.users import ROLES, ApiToken, LoginAttempt, User
@@ -71,14 +72,14 @@ def create_user(username: str, password: str, role: str, locale: str | None = No
                 by: User | None = None) -> User:
     username = (username or "").strip()
     if not username:
-        raise ValidationError("A username is required.", "username")
+        raise ValidationError(t("A username is required."), "username")
     if role not in ROLES:
-        raise ValidationError(f"Role must be one of {', '.join(ROLES)}.", "role")
+        raise ValidationError(t("Role must be one of {roles}.", roles=", ".join(ROLES)), "role")
     if len(password or "") < 8:
-        raise ValidationError("The password must have at least 8 characters.", "password")
+        raise ValidationError(t("The password must have at least 8 characters."), "password")
     with command() as session:
         if session.scalar(sa.select(User.id).where(User.username == username)):
-            raise Conflict(f"User {username} already exists.", "username")
+            raise Conflict(t("User {username} already exists.", username=username), "username")
         user = User(username=username, role=role, locale=locale)
         user.set_password(password)
         session.add(user)
@@ -93,7 +94,7 @@ def create_token(username: str, name: str) -> str:
     with command() as session:
         user = session.scalar(sa.select(User).where(User.username == username))
         if user is None:
-            raise ValidationError(f"No user named {username}.", "username")
+            raise ValidationError(t("No user named {username}.", username=username), "username")
         token, plain = ApiToken.issue(user, name or "api")
         session.add(token)
     return plain

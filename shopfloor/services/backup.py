@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from shopfloor.domain.errors import ValidationError
+from shopfloor.domain.messages import t
 
 
 def _sqlite_path(url) -> Path:
@@ -29,7 +30,8 @@ def _libpq_url(url) -> str:
 def backup(database_url: str, target: str | Path) -> Path:
     target = Path(target)
     if target.exists():
-        raise ValidationError(f"{target} already exists; choose a new file", field="path")
+        raise ValidationError(t("{target} already exists; choose a new file", target=target),
+                              field="path")
     target.parent.mkdir(parents=True, exist_ok=True)
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
@@ -43,7 +45,7 @@ def backup(database_url: str, target: str | Path) -> Path:
             source.close()
         return target
     if shutil.which("pg_dump") is None:
-        raise ValidationError("pg_dump is not installed; install the PostgreSQL client",
+        raise ValidationError(t("pg_dump is not installed; install the PostgreSQL client"),
                               field="path")
     subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--file", str(target),
                     _libpq_url(url)], check=True, capture_output=True)
@@ -55,7 +57,7 @@ def restore(database_url: str, source: str | Path) -> None:
     something to do under their feet."""
     source = Path(source)
     if not source.exists():
-        raise ValidationError(f"{source} does not exist", field="path")
+        raise ValidationError(t("{source} does not exist", source=source), field="path")
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         backup_db = sqlite3.connect(source)
@@ -63,7 +65,8 @@ def restore(database_url: str, source: str | Path) -> None:
         try:
             check = backup_db.execute("PRAGMA integrity_check").fetchone()[0]
             if check != "ok":
-                raise ValidationError(f"{source} is damaged: {check}", field="path")
+                raise ValidationError(t("{source} is damaged: {check}", source=source, check=check),
+                                      field="path")
             with live:
                 backup_db.backup(live)
         finally:
@@ -71,7 +74,7 @@ def restore(database_url: str, source: str | Path) -> None:
             backup_db.close()
         return
     if shutil.which("pg_restore") is None:
-        raise ValidationError("pg_restore is not installed; install the PostgreSQL client",
+        raise ValidationError(t("pg_restore is not installed; install the PostgreSQL client"),
                               field="path")
     subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
                     "--dbname", _libpq_url(url), str(source)], check=True, capture_output=True)

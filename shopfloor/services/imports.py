@@ -276,20 +276,22 @@ def open_lot(data: Mapping, user: User) -> Lot:
     with command() as session:
         item = master.get_item(fields.text(data, "item", required=True, max_length=40))
         if item.archived:
-            raise Conflict(f"{item.sku} is archived", field="item")
+            raise Conflict(t("{sku} is archived", sku=item.sku), field="item")
         quantity = fields.quantity(data, "quantity")
         unit = units.canonical_unit(fields.text(data, "unit", max_length=20) or item.unit)
         base_quantity = units.convert(quantity, unit, item.unit, item.density)
         if base_quantity <= 0:
-            raise ValidationError(f"quantity is less than the smallest amount of {item.unit}",
+            raise ValidationError(t("quantity is less than the smallest amount of {unit}",
+                                    unit=item.unit),
                                   field="quantity")
         unit_cost = fields.money(data, "unit_cost", required=True)
         location = master.get_location(fields.text(data, "location", required=True,
                                                    max_length=40))
         if location.archived:
-            raise Conflict(f"location {location.code} is archived", field="location")
+            raise Conflict(t("location {location} is archived", location=location.code),
+                           field="location")
         if location.kind == "wip":
-            raise ValidationError("opening stock cannot go into an order's work in progress",
+            raise ValidationError(t("opening stock cannot go into an order's work in progress"),
                                   field="location")
         supplier_name = fields.text(data, "supplier")
         supplier = master.get_supplier(supplier_name) if supplier_name else None
@@ -303,7 +305,7 @@ def open_lot(data: Mapping, user: User) -> Lot:
         code = fields.text(data, "lot_code", max_length=80)
         if code is not None:
             if session.scalar(sa.select(Lot.id).where(Lot.code == code)):
-                raise Conflict(f"lot code {code} is already in use", field="lot_code")
+                raise Conflict(t("lot code {code} is already in use", code=code), field="lot_code")
         else:
             code = generate_lot_code(session, item, on)
         lot = Lot(code=code, item=item, origin="opening", supplier=supplier,
@@ -375,11 +377,11 @@ def _check_line(row: Row, product: str, seen: dict[str, int]) -> dict:
     sku = fields.text(values, "item", required=True, max_length=40)
     component = db.session.scalar(sa.select(Item).where(Item.sku == sku))
     if component is None:
-        raise NotFound(f"no item with SKU {sku}", field="item")
+        raise NotFound(t("no item with SKU {sku}", sku=sku), field="item")
     if component.archived:
-        raise Conflict(f"{sku} is archived", field="item")
+        raise Conflict(t("{sku} is archived", sku=sku), field="item")
     if sku == product:
-        raise ValidationError(f"{sku} cannot be a component of itself", field="item")
+        raise ValidationError(t("{sku} cannot be a component of itself", sku=sku), field="item")
     if sku in seen:
         raise ValidationError(t("{sku} is already a line of this recipe on row {row}",
                                 sku=sku, row=seen[sku]), field="item")
@@ -395,7 +397,7 @@ def _check_line(row: Row, product: str, seen: dict[str, int]) -> dict:
     loss = fields.quantity(values, "loss_percent", required=False, allow_zero=True,
                            default=Decimal(0))
     if loss >= 100:
-        raise ValidationError("loss_percent must be below 100", field="loss_percent")
+        raise ValidationError(t("loss_percent must be below 100"), field="loss_percent")
     return {"item": sku, "quantity": values.get("quantity"), "unit": unit,
             "loss_percent": values.get("loss_percent") or None}
 
@@ -489,7 +491,9 @@ KINDS: dict[str, ImportKind] = _kinds()
 def get_kind(name: str) -> ImportKind:
     kind = KINDS.get(name)
     if kind is None:
-        raise NotFound(f"no import of {name}; choose one of {', '.join(KINDS)}", field="kind")
+        raise NotFound(t("no import of {name}; choose one of {kinds}",
+                         name=name, kinds=", ".join(KINDS)),
+                       field="kind")
     return kind
 
 

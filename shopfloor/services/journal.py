@@ -38,6 +38,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from shopfloor.domain.errors import ValidationError
+from shopfloor.domain.messages import t
 from shopfloor.domain.quantities import ZERO, exact, format_quantity, money_to_api, round_money
 from shopfloor.extensions import db
 from shopfloor.models.master import Customer, Item, Location
@@ -251,7 +252,7 @@ def build(start: date | None, end: date) -> Journal:
     """The journal of the moves made from `start` (None: the beginning) to `end`, both
     days included (UTC)."""
     if start is not None and start > end:
-        raise ValidationError("from must not be after to", field="from")
+        raise ValidationError(t("from must not be after to"), field="from")
     valuer = _Valuer(opening_values(start))
     entries: dict[tuple, Entry] = {}
     production: dict[tuple, tuple] = {}
@@ -305,7 +306,7 @@ def parse_period(values) -> tuple[date | None, date]:
     if start is None and "from" not in values:
         start = end.replace(day=1)
     if start is not None and start > end:
-        raise ValidationError("from must not be after to", field="from")
+        raise ValidationError(t("from must not be after to"), field="from")
     return start, end
 
 

@@ -109,7 +109,7 @@ def create_orders_from_suggestions(user: User, skus: list[str] | None = None
     out: nobody to order from."""
     if skus is not None and (not isinstance(skus, list)
                              or not all(isinstance(sku, str) for sku in skus)):
-        raise ValidationError("items must be a list of SKUs", field="items")
+        raise ValidationError(t("items must be a list of SKUs"), field="items")
     with command() as session:
         orders = []
         for supplier, suggestions in reorder_suggestions().items():
@@ -134,7 +134,7 @@ def create_orders_from_suggestions(user: User, skus: list[str] | None = None
 def _lines(data: Mapping) -> list[Mapping]:
     lines = data.get("lines") or []
     if not isinstance(lines, list) or not all(isinstance(raw, Mapping) for raw in lines):
-        raise ValidationError("lines must be a list of {item, quantity, unit?, unit_price?}",
+        raise ValidationError(t("lines must be a list of {item, quantity, unit?, unit_price?}"),
                               field="lines")
     return lines
 

@@ -12,6 +12,7 @@ from shopfloor.database import command
 from shopfloor.domain import recipes as rules
 from shopfloor.domain import units
 from shopfloor.domain.errors import Conflict, NotFound, ValidationError
+from shopfloor.domain.messages import t
 from shopfloor.domain.quantities import parse_quantity
 from shopfloor.extensions import db
 from shopfloor.models.master import Item
@@ -30,7 +31,7 @@ def current_recipe(item: Item) -> Recipe | None:
 def get_recipe(item: Item) -> Recipe:
     recipe = current_recipe(item)
     if recipe is None:
-        raise NotFound(f"{item.sku} has no recipe", field="product")
+        raise NotFound(t("{sku} has no recipe", sku=item.sku), field="product")
     return recipe
 
 
@@ -75,22 +76,22 @@ def create_recipe(data: Mapping, user=None) -> Recipe:
     with command() as session:
         item = get_item(fields.text(data, "product", required=True, max_length=40), "product")
         if item.kind == "material":
-            raise ValidationError(f"{item.sku} is a material; recipes make products and "
-                                  "intermediates", field="product")
+            raise ValidationError(t("{sku} is a material; recipes make products and "
+                                    "intermediates", sku=item.sku), field="product")
         yield_unit = units.canonical_unit(fields.text(data, "unit", max_length=20) or item.unit)
         yield_quantity = units.convert(fields.quantity(data, "yield_quantity"), yield_unit,
                                        item.unit, item.density)
         raw_lines = data.get("lines")
         if not isinstance(raw_lines, list) or not raw_lines:
-            raise ValidationError("a recipe needs at least one line", field="lines")
+            raise ValidationError(t("a recipe needs at least one line"), field="lines")
         lines = [_line(session, raw, position) for position, raw in enumerate(raw_lines)]
         seen = set()
         for line in lines:  # ids come from the items: the lines are not flushed yet
             if line.item.id == item.id:
-                raise ValidationError(f"{item.sku} cannot be a component of itself",
+                raise ValidationError(t("{sku} cannot be a component of itself", sku=item.sku),
                                       field="lines")
             if line.item.id in seen:
-                raise ValidationError(f"{line.item.sku} is listed twice", field="lines")
+                raise ValidationError(t("{sku} is listed twice", sku=line.item.sku), field="lines")
             seen.add(line.item.id)
         previous = current_recipe(item)
         recipe = Recipe(
@@ -117,13 +118,13 @@ def create_recipe(data: Mapping, user=None) -> Recipe:
 
 def _line(session, raw, position: int) -> RecipeLine:
     if not isinstance(raw, Mapping):
-        raise ValidationError("each line needs item and quantity", field="lines")
+        raise ValidationError(t("each line needs item and quantity"), field="lines")
     sku = fields.text(raw, "item", required=True, max_length=40)
     component = session.scalar(sa.select(Item).where(Item.sku == sku))
     if component is None:
-        raise NotFound(f"no item with SKU {sku}", field="lines")
+        raise NotFound(t("no item with SKU {sku}", sku=sku), field="lines")
     if component.archived:
-        raise Conflict(f"{sku} is archived", field="lines")
+        raise Conflict(t("{sku} is archived", sku=sku), field="lines")
     unit = units.canonical_unit(fields.text(raw, "unit", max_length=20) or component.unit,
                                 field="lines")
     try:
@@ -131,9 +132,10 @@ def _line(session, raw, position: int) -> RecipeLine:
         quantity = units.convert(entered, unit, component.unit, component.density)
         loss = parse_quantity(raw.get("loss_percent") or "0", "loss_percent", allow_zero=True)
     except ValidationError as error:
-        raise ValidationError(f"{sku}: {error.message}", field="lines") from None
+        raise ValidationError(t("{sku}: {message}", sku=sku, message=error.message),
+                              field="lines") from None
     if loss >= 100:
-        raise ValidationError(f"{sku}: loss percent must be below 100", field="lines")
+        raise ValidationError(t("{sku}: loss percent must be below 100", sku=sku), field="lines")
     return RecipeLine(position=position, item=component, quantity=quantity,
                       entered_quantity=entered, entered_unit=unit, loss_percent=loss)
 

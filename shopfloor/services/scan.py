@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from shopfloor.domain.errors import NotFound, ValidationError
 from shopfloor.domain.gs1 import parse_gs1
+from shopfloor.domain.messages import t
 from shopfloor.extensions import db
 from shopfloor.models.master import Item, Location
 from shopfloor.models.stock import Lot
@@ -37,9 +38,9 @@ def _order_finder():
 def resolve(text: str) -> ScanResult:
     code = (text or "").strip()
     if not code:
-        raise ValidationError("code is required", field="code")
+        raise ValidationError(t("code is required"), field="code")
     if len(code) > 500:
-        raise ValidationError("code is too long", field="code")
+        raise ValidationError(t("code is too long"), field="code")
 
     path_result = _from_app_url(code)
     if path_result is not None:
@@ -72,7 +73,7 @@ def resolve(text: str) -> ScanResult:
         if item is not None:
             return ScanResult("item", item.sku)
 
-    raise NotFound(f"nothing is known by the code {code}", field="code")
+    raise NotFound(t("nothing is known by the code {code}", code=code), field="code")
 
 
 def _lot_for_gs1(item: Item | None, lot_text: str) -> Lot | None:
@@ -99,14 +100,15 @@ def _from_app_url(code: str) -> ScanResult | None:
         number = finder(unquote(path[len("/orders/"):]).strip("/")) if finder else None
         if number:
             return ScanResult("order", number)
-        raise NotFound("no such production order", field="code")
+        raise NotFound(t("no such production order"), field="code")
     for prefix, kind in (("/l/", "lot"), ("/locations/", "location")):
         if path.startswith(prefix):
             key = unquote(path[len(prefix):]).strip("/")
             model, column = (Lot, Lot.code) if kind == "lot" else (Location, Location.code)
             if db.session.scalar(sa.select(column).where(column == key)):
                 return ScanResult(kind, key)
-            raise NotFound(f"no {kind} with code {key}", field="code")
+            raise NotFound(t("no lot with code {code}", code=key) if kind == "lot"
+                           else t("no location with code {code}", code=key), field="code")
     return None
 
 
@@ -117,7 +119,7 @@ def gs1_fields(text: str) -> dict:
 
     gs1 = parse_gs1((text or "").strip())
     if gs1 is None:
-        raise ValidationError("this is not a GS1 barcode", field="gs1")
+        raise ValidationError(t("this is not a GS1 barcode"), field="gs1")
     item = None
     if gs1.gtin:
         item = db.session.scalar(sa.select(Item).where(Item.gtin == gs1.gtin))

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from shopfloor.database import command
 from shopfloor.domain import fefo, lot_codes
 from shopfloor.domain.errors import ValidationError
+from shopfloor.domain.messages import t
 from shopfloor.extensions import db
 from shopfloor.labels.layouts import LABEL_SIZES
 from shopfloor.models.master import Setting
@@ -30,7 +31,7 @@ def _validate(name: str, data: Mapping) -> str:
     if name == "currency":
         value = (fields.text(data, name, required=True, max_length=3) or "").upper()
         if len(value) != 3 or not value.isalpha():
-            raise ValidationError("currency must be a three-letter code such as EUR or RON",
+            raise ValidationError(t("currency must be a three-letter code such as EUR or RON"),
                                   field=name)
         return value
     if name == "lot_code_pattern":
@@ -39,7 +40,7 @@ def _validate(name: str, data: Mapping) -> str:
         return fields.choice(data, name, tuple(LABEL_SIZES), required=True)
     if name == "picking_policy":
         return fields.choice(data, name, fefo.POLICIES, required=True)
-    raise ValidationError(f"unknown setting {name}", field=name)
+    raise ValidationError(t("unknown setting {name}", name=name), field=name)
 
 
 def all_settings() -> dict[str, str]:
@@ -52,7 +53,7 @@ def update_settings(data: Mapping, user) -> dict[str, str]:
     unknown = [name for name in data if name not in DEFAULTS and name not in (
         "csrf_token", "idempotency_key")]
     if unknown:
-        raise ValidationError(f"unknown setting {unknown[0]}", field=unknown[0])
+        raise ValidationError(t("unknown setting {name}", name=unknown[0]), field=unknown[0])
     with command() as session:
         before = all_settings()
         for name in DEFAULTS:

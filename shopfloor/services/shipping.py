@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from shopfloor.database import command
 from shopfloor.domain import fefo
 from shopfloor.domain.errors import NotFound, ValidationError
+from shopfloor.domain.messages import t, word
 from shopfloor.domain.quantities import ZERO
 from shopfloor.extensions import db
 from shopfloor.models.master import Customer
@@ -29,7 +30,7 @@ from shopfloor.services.stock_queries import UNAVAILABLE_LOCATION_KINDS
 def get_shipment(number: str) -> Shipment:
     shipment = db.session.scalar(sa.select(Shipment).where(Shipment.number == number))
     if shipment is None:
-        raise NotFound(f"no shipment {number}", field="number")
+        raise NotFound(t("no shipment {number}", number=number), field="number")
     return shipment
 
 
@@ -41,10 +42,11 @@ def ship(data: Mapping, user: User, key: str | None = None) -> Shipment:
         try:
             customer = find_party(Customer, customer_key)
         except NotFound:
-            raise NotFound(f"no customer {customer_key}", field="customer") from None
+            raise NotFound(t("no customer {key}", key=customer_key),
+                           field="customer") from None
         lines = data.get("lines")
         if not isinstance(lines, list) or not lines:
-            raise ValidationError("a shipment needs at least one line", field="lines")
+            raise ValidationError(t("a shipment needs at least one line"), field="lines")
         on = today()
         shipment = Shipment(number=f"SH-{next_number(session, 'shipment'):06d}",
                             customer=customer, shipped_on=on, user_id=user.id,
@@ -54,7 +56,7 @@ def ship(data: Mapping, user: User, key: str | None = None) -> Shipment:
         session.flush()
         for raw in lines:
             if not isinstance(raw, Mapping):
-                raise ValidationError("each line needs lot and quantity", field="lines")
+                raise ValidationError(t("each line needs lot and quantity"), field="lines")
             lot = get_lot(fields.text(raw, "lot", required=True, max_length=80))
             candidates = stock_lots([lot.item_id], on, include_unusable=True).get(
                 lot.item_id, [])
@@ -62,15 +64,17 @@ def ship(data: Mapping, user: User, key: str | None = None) -> Shipment:
                 fefo.StockLot(lot.code, lot.expiry, lot.received_on, lot.status)
             why_not = fefo.pickable(this, on)
             if why_not is not None:
-                reasons = {"expired": f"lot {lot.code} expired on {lot.expiry}",
-                           "quarantine": f"lot {lot.code} is in quarantine",
-                           "rejected": f"lot {lot.code} is rejected"}
+                reasons = {"expired": t("lot {lot} expired on {expiry}", lot=lot.code,
+                                        expiry=lot.expiry),
+                           "quarantine": t("lot {lot} is in quarantine", lot=lot.code),
+                           "rejected": t("lot {lot} is rejected", lot=lot.code)}
                 raise ValidationError(reasons[why_not], field="lot", code=why_not)
             code = fields.text(raw, "location", max_length=40)
             location = get_location(code) if code else _pick_location({}, this)
             if location.kind in UNAVAILABLE_LOCATION_KINDS:
-                raise ValidationError(f"nothing ships from {location.code}: it holds "
-                                      f"{location.kind} stock", field="location")
+                raise ValidationError(t("nothing ships from {location}: it holds {kind} stock",
+                                        location=location.code, kind=word(location.kind)),
+                                      field="location")
             quantity = fields.quantity(raw, "quantity")
             _refuse_taking_others_reservations_of(session, lot.item, quantity, on)
             move = post_move(session, lot=lot, quantity=quantity, reason="ship",

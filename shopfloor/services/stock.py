@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from shopfloor.database import command, insert_ignoring_conflicts
 from shopfloor.domain import lot_codes, units
 from shopfloor.domain.errors import Conflict, InsufficientStock, NotFound, ValidationError
+from shopfloor.domain.messages import t, word
 from shopfloor.domain.quantities import format_quantity, quantize_unit_cost
 from shopfloor.extensions import db
 from shopfloor.models.master import Item, Location, Sequence, Setting
@@ -33,7 +34,7 @@ def today() -> date:
 def get_lot(code: str, field: str = "lot") -> Lot:
     lot = db.session.scalar(sa.select(Lot).where(Lot.code == code))
     if lot is None:
-        raise NotFound(f"no lot with code {code}", field=field)
+        raise NotFound(t("no lot with code {code}", code=code), field=field)
     return lot
 
 
@@ -74,7 +75,7 @@ def post_move(session, *, lot: Lot, quantity: Decimal, reason: str, user_id: int
     are locked in location order, so two commands touching the same pair cannot deadlock.
     """
     if quantity <= 0:
-        raise ValidationError("quantity must be greater than zero", field="quantity")
+        raise ValidationError(t("quantity must be greater than zero"), field="quantity")
     sides = sorted((loc for loc in (from_location, to_location) if loc is not None),
                    key=lambda loc: loc.id)
     balances = {loc.id: _locked_balance(session, lot, loc, create=loc is to_location)
@@ -84,8 +85,9 @@ def post_move(session, *, lot: Lot, quantity: Decimal, reason: str, user_id: int
         held = source.quantity if source is not None else Decimal(0)
         if held < quantity:
             raise InsufficientStock(
-                f"only {format_quantity(held)} {lot.item.unit} of lot {lot.code} "
-                f"is at {from_location.code}",
+                t("only {quantity} {unit} of lot {lot} is at {location}",
+                  quantity=format_quantity(held), unit=lot.item.unit, lot=lot.code,
+                  location=from_location.code),
                 field="quantity", details={"available": str(held)})
         source.quantity = held - quantity
     if to_location is not None:
@@ -118,21 +120,24 @@ def receive_lot(data: Mapping, user: User, key: str | None = None) -> Receipt:
     with command() as session:
         item = get_item(fields.text(data, "item", required=True, max_length=40))
         if item.archived:
-            raise Conflict(f"{item.sku} is archived", field="item")
+            raise Conflict(t("{sku} is archived", sku=item.sku), field="item")
         quantity = fields.quantity(data, "quantity")
         unit = units.canonical_unit(fields.text(data, "unit", max_length=20) or item.unit)
         base_quantity = units.convert(quantity, unit, item.unit, item.density)
         if base_quantity <= 0:
-            raise ValidationError(f"quantity is less than the smallest amount of {item.unit}",
+            raise ValidationError(t("quantity is less than the smallest amount of {unit}",
+                                    unit=item.unit),
                                   field="quantity")
         unit_cost = fields.money(data, "unit_cost", required=True)
         cost_per_base_unit = quantize_unit_cost(unit_cost * quantity / base_quantity)
         location = get_location(fields.text(data, "location", required=True, max_length=40))
         if location.archived:
-            raise Conflict(f"location {location.code} is archived", field="location")
+            raise Conflict(t("location {location} is archived", location=location.code),
+                           field="location")
         supplier_name = fields.text(data, "supplier")
         supplier = get_supplier(supplier_name) if supplier_name else item.default_supplier
-        line_id = fields.integer(data, "purchase_order_line", minimum=1, maximum=2**62)
+        line_id = fields.integer(data, "purchase_order_line", minimum=1,
+                                 maximum=fields.MAX_ID)
         if line_id is not None:
             from shopfloor.services.purchasing import receive_against_line
 
@@ -147,13 +152,14 @@ def receive_lot(data: Mapping, user: User, key: str | None = None) -> Receipt:
             if not (fields.boolean(data, "accept_expired", default=False)
                     and user.can("supervisor")):
                 raise ValidationError(
-                    f"this lot expired on {expiry.isoformat()}; a supervisor must accept it",
+                    t("this lot expired on {date}; a supervisor must accept it",
+                      date=expiry.isoformat()),
                     field="expiry")
             status, status_reason = "quarantine", f"received expired ({expiry.isoformat()})"
         code = fields.text(data, "lot_code", max_length=80)
         if code is not None:
             if session.scalar(sa.select(Lot.id).where(Lot.code == code)):
-                raise Conflict(f"lot code {code} is already in use", field="lot_code")
+                raise Conflict(t("lot code {code} is already in use", code=code), field="lot_code")
         else:
             code = generate_lot_code(session, item, received_on)
         lot = Lot(code=code, item=item, origin="receipt", supplier=supplier,
@@ -189,13 +195,14 @@ def move_stock(data: Mapping, user: User, key: str | None = None) -> StockMove:
         source = get_location(fields.text(data, "from", required=True, max_length=40), "from")
         target = get_location(fields.text(data, "to", required=True, max_length=40), "to")
         if source.id == target.id:
-            raise ValidationError("from and to are the same location", field="to")
+            raise ValidationError(t("from and to are the same location"), field="to")
         if target.archived:
-            raise Conflict(f"location {target.code} is archived", field="to")
+            raise Conflict(t("location {location} is archived", location=target.code), field="to")
         for place, name in ((source, "from"), (target, "to")):
             if place.kind == "wip":  # its order's picks, completion and cancel keep it
-                raise ValidationError(f"{place.code} is work in progress: stock goes in by a "
-                                      "pick and out by completing or cancelling its order",
+                raise ValidationError(t("{location} is work in progress: stock goes in by a "
+                                        "pick and out by completing or cancelling its order",
+                                        location=place.code),
                                       field=name)
         quantity = fields.quantity(data, "quantity")
         return post_move(session, lot=lot, quantity=quantity, reason="transfer",
@@ -215,7 +222,7 @@ def count_stock(location_code: str, lines: Iterable[CountLine], user: User,
     `adjust` move with the reason, so the ledger explains every change."""
     lines = list(lines)
     if not lines:
-        raise ValidationError("count at least one lot", field="lot")
+        raise ValidationError(t("count at least one lot"), field="lot")
     with command() as session:
         location = get_location(location_code)
         count = StockCount(location=location, reason=reason, user_id=user.id)
@@ -224,7 +231,8 @@ def count_stock(location_code: str, lines: Iterable[CountLine], user: User,
         seen: set[str] = set()
         for line in lines:
             if line.lot_code in seen:
-                raise ValidationError(f"lot {line.lot_code} is counted twice", field="lot")
+                raise ValidationError(t("lot {lot} is counted twice", lot=line.lot_code),
+                                      field="lot")
             seen.add(line.lot_code)
             lot = get_lot(line.lot_code)
             balance = _locked_balance(session, lot, location, create=False)
@@ -264,7 +272,8 @@ def change_lot_status(code: str, data: Mapping, user: User) -> Lot:
         assert status in LOT_STATUSES
         reason = fields.text(data, "reason", required=True, max_length=500)
         if status == lot.status:
-            raise Conflict(f"lot {lot.code} is already {status}", field="status")
+            raise Conflict(t("lot {lot} is already {status}", lot=lot.code, status=word(status)),
+                           field="status")
         from shopfloor.services.audit import record_change
 
         record_change(user, "lot", lot.code, {"status": lot.status}, {"status": status},

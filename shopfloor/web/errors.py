@@ -60,7 +60,9 @@ def init_app(app) -> None:
         }
         status = error.code or 500
         title = titles.get(status, _("Something went wrong"))
-        message = messages.get(status) or error.description or title
+        # Werkzeug's own descriptions are English; one the code gave is kept.
+        described = error.description != type(error).description
+        message = messages.get(status) or (error.description if described else None) or title
         if is_api_request():
             return json_error(status, _code_for(status), str(message))
         return _page(status, title, message)

@@ -7,6 +7,7 @@ from flask import current_app, render_template, request
 from flask_babel import gettext as _
 
 from shopfloor.domain.errors import ValidationError
+from shopfloor.domain.messages import t
 from shopfloor.labels import pages, png, zpl
 from shopfloor.labels.layouts import LABEL_SIZES
 
@@ -22,13 +23,16 @@ def label_options(default_size: str = "62mm") -> tuple[str, str | None, int]:
     """`size`, `format` and `copies` from the query string, refused clearly when wrong."""
     size = request.args.get("size") or default_size
     if size not in LABEL_SIZES:
-        raise ValidationError(f"size must be one of {', '.join(LABEL_SIZES)}", field="size")
+        raise ValidationError(t("size must be one of {sizes}", sizes=", ".join(LABEL_SIZES)),
+                              field="size")
     fmt = request.args.get("format") or None
     if fmt is not None and fmt not in FORMATS:
-        raise ValidationError(f"format must be one of {', '.join(FORMATS)}", field="format")
+        raise ValidationError(t("format must be one of {formats}", formats=", ".join(FORMATS)),
+                              field="format")
     raw = request.args.get("copies") or "1"
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_COPIES:
-        raise ValidationError(f"copies must be a whole number from 1 to {MAX_COPIES}",
+        raise ValidationError(t("copies must be a whole number from 1 to {maximum}",
+                                maximum=MAX_COPIES),
                               field="copies")
     return size, fmt, int(raw)
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from shopfloor.domain.errors import NotFound
+from shopfloor.domain.messages import t
 from shopfloor.extensions import db
 from shopfloor.models.master import Item, Location, Supplier
 from shopfloor.models.stock import Balance, Lot
@@ -46,7 +47,8 @@ def get_party(model, party_id: int):
     """A supplier or customer by its id, exactly (the pages link by id)."""
     party = db.session.get(model, party_id)
     if party is None:
-        raise NotFound(f"no {model.__tablename__[:-1]} {party_id}", field="id")
+        raise NotFound(t("no supplier {key}", key=party_id) if model is Supplier
+                       else t("no customer {key}", key=party_id), field="id")
     return party
 
 

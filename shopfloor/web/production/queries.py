@@ -14,6 +14,7 @@ from fractions import Fraction
 import sqlalchemy as sa
 
 from shopfloor.domain.errors import NotFound
+from shopfloor.domain.messages import t
 from shopfloor.domain.quantities import (
     MONEY_PLACES,
     format_quantity,
@@ -115,7 +116,8 @@ def recipe_version(item: Item, version: int) -> Recipe:
     recipe = db.session.scalar(
         sa.select(Recipe).where(Recipe.item_id == item.id, Recipe.version == version))
     if recipe is None:
-        raise NotFound(f"{item.sku} has no recipe version {version}", field="version")
+        raise NotFound(t("{sku} has no recipe version {version}", sku=item.sku, version=version),
+                       field="version")
     return recipe
 
 

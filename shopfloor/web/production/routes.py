@@ -21,7 +21,7 @@ from shopfloor.api.idempotency import idempotent, request_key
 from shopfloor.domain import units
 from shopfloor.domain.costing import UsageVariance, variance, yield_variance
 from shopfloor.domain.errors import DomainError, NotFound
-from shopfloor.domain.messages import translate
+from shopfloor.domain.messages import t, translate
 from shopfloor.domain.quantities import format_quantity, money_to_api, round_fraction
 from shopfloor.labels.codes import qr_svg
 from shopfloor.models.production import ORDER_STATUSES
@@ -87,7 +87,9 @@ def recipe_page(sku):
     version = request.args.get("version", "")
     if version:
         if not version.isdigit():
-            raise NotFound(f"{item.sku} has no recipe version {version}", field="version")
+            raise NotFound(t("{sku} has no recipe version {version}",
+                             sku=item.sku, version=version),
+                           field="version")
         shown = queries.recipe_version(item, int(version))
     today = stock.today()
     return render_template(

@@ -22,6 +22,7 @@ from shopfloor.api.idempotency import idempotent, request_key
 from shopfloor.domain import units
 from shopfloor.domain.errors import DomainError
 from shopfloor.domain.gs1 import normalize_gtin
+from shopfloor.domain.messages import translate
 from shopfloor.models.master import ITEM_KINDS
 from shopfloor.services import master, scan, stock, stock_queries
 from shopfloor.services.stock import CountLine
@@ -31,7 +32,8 @@ from shopfloor.web.forms import FormErrors, new_idempotency_key
 bp = Blueprint("stock", __name__)
 
 RECEIPT_FIELDS = ("item", "quantity", "unit", "unit_cost", "location", "supplier",
-                  "supplier_lot", "expiry", "lot_code", "accept_expired", "copies")
+                  "supplier_lot", "expiry", "lot_code", "accept_expired", "copies",
+                  "purchase_order_line")
 
 
 # --- receiving ------------------------------------------------------------------------------
@@ -43,6 +45,14 @@ def receive():
     values = request.form.to_dict() if request.method == "POST" else request.args.to_dict()
     values.setdefault("copies", "1")
     errors = FormErrors()
+    if request.method == "GET" and values.get("purchase_order_line", "").isdigit():
+        from shopfloor.services.purchasing import receipt_defaults
+
+        try:
+            values = {**receipt_defaults(int(values["purchase_order_line"])), **{
+                k: v for k, v in values.items() if k != "purchase_order_line" and v}}
+        except DomainError as error:
+            errors = FormErrors.from_error(error, RECEIPT_FIELDS)
     if request.method == "POST" and request.form.get("action") == "fill":
         values, errors = _fill_from_gs1(values)
     elif request.method == "POST":
@@ -69,7 +79,7 @@ def _fill_from_gs1(values: dict) -> tuple[dict, FormErrors]:
     try:
         found = scan.gs1_fields(values.get("gs1", ""))
     except DomainError as error:
-        return values, FormErrors({"gs1": str(error)})
+        return values, FormErrors({"gs1": translate(error.message, _)})
     values.update({k: v for k, v in found.items() if v})
     return values, FormErrors()
 
