@@ -172,8 +172,8 @@ class LotLink(db.Model):
     __tablename__ = "lot_links"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    input_lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id"), index=True)
-    output_lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id"), index=True)
+    input_lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id"))
+    output_lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id"))
     order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("production_orders.id"))
     quantity: Mapped[Decimal] = mapped_column(Quantity)
     cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
@@ -184,4 +184,8 @@ class LotLink(db.Model):
     __table_args__ = (
         sa.CheckConstraint("input_lot_id <> output_lot_id", name="not_itself"),
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        # A trace walks links one way or the other: each index holds the whole link, so
+        # tracing tens of thousands of lots never reads the table itself.
+        sa.Index("ix_lot_links_input_output", "input_lot_id", "output_lot_id", "quantity"),
+        sa.Index("ix_lot_links_output_input", "output_lot_id", "input_lot_id", "quantity"),
     )

@@ -106,7 +106,14 @@ class Balance(db.Model):
     lot: Mapped[Lot] = relationship(back_populates="balances")
     location: Mapped[Location] = relationship()
 
-    __table_args__ = (sa.CheckConstraint("quantity >= 0", name="never_negative"),)
+    __table_args__ = (
+        sa.CheckConstraint("quantity >= 0", name="never_negative"),
+        # What is on hand, per item: every lot ever received leaves balance rows at zero
+        # behind, and picking, shipping and valuation must not read those. Queries name
+        # the condition literally (`stock_queries.ON_HAND`) so SQLite can use the index.
+        sa.Index("ix_balances_on_hand", "item_id", "lot_id", "location_id", "quantity",
+                 sqlite_where=sa.text("quantity > 0"), postgresql_where=sa.text("quantity > 0")),
+    )
 
 
 class StockCount(db.Model):

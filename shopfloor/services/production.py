@@ -18,6 +18,7 @@ from shopfloor.domain import fefo
 from shopfloor.domain import recipes as rules
 from shopfloor.domain.costing import ConsumedLot, cost_of_production
 from shopfloor.domain.errors import Conflict, InsufficientStock, NotFound, ValidationError
+from shopfloor.domain.messages import join, t, word
 from shopfloor.domain.quantities import MAX_MAGNITUDE, ZERO, format_quantity, to_api
 from shopfloor.extensions import db
 from shopfloor.models.base import utcnow
@@ -63,7 +64,7 @@ def get_order(number: str, *, lock: bool = False) -> ProductionOrder:
         query = query.with_for_update().execution_options(populate_existing=True)
     order = db.session.scalar(query)
     if order is None:
-        raise NotFound(f"no production order {number}", field="number")
+        raise NotFound(t("no production order {number}", number=number), field="number")
     return order
 
 
@@ -138,7 +139,10 @@ def stock_lots(item_ids, on: date, *, include_unusable: bool = False
     """The lots of some items with their quantities per free location, as fefo.StockLot,
     in one query. Unusable lots (expired, quarantined) come too when asked, so a scan of
     one can be refused with the reason."""
-    query = (sa.select(Lot, Location.code, Balance.quantity)
+    # Columns, not Lot objects: picking needs these facts only, and an item may have
+    # hundreds of lots in stock.
+    query = (sa.select(Lot.id, Lot.item_id, Lot.code, Lot.expiry, Lot.received_on, Lot.status,
+                       Location.code, Balance.quantity)
              .join(Balance, Balance.lot_id == Lot.id)
              .join(Location, Location.id == Balance.location_id)
              .where(Balance.item_id.in_(list(item_ids)), ON_HAND,
@@ -146,15 +150,17 @@ def stock_lots(item_ids, on: date, *, include_unusable: bool = False
              .order_by(Lot.id, Location.code))
     if not include_unusable:
         query = query.where(_usable_condition(on))
-    grouped: dict[int, tuple[Lot, list[fefo.LotLocation]]] = {}
-    for lot, location_code, quantity in db.session.execute(query):
-        grouped.setdefault(lot.id, (lot, []))[1].append(fefo.LotLocation(location_code,
-                                                                         quantity))
+    grouped: dict[int, tuple] = {}
+    for lot_id, item_id, code, expiry, received_on, status, location_code, quantity in \
+            db.session.execute(query):
+        lot = grouped.get(lot_id)
+        if lot is None:
+            lot = grouped[lot_id] = (item_id, code, expiry, received_on, status, [])
+        lot[5].append(fefo.LotLocation(location_code, quantity))
     result: dict[int, list[fefo.StockLot]] = defaultdict(list)
-    for lot, places in grouped.values():
-        result[lot.item_id].append(fefo.StockLot(code=lot.code, expiry=lot.expiry,
-                                                 received_on=lot.received_on,
-                                                 status=lot.status, locations=tuple(places)))
+    for item_id, code, expiry, received_on, status, places in grouped.values():
+        result[item_id].append(fefo.StockLot(code=code, expiry=expiry, received_on=received_on,
+                                             status=status, locations=tuple(places)))
     return result
 
 
@@ -195,8 +201,8 @@ def create_order(data: Mapping, user: User) -> ProductionOrder:
         needs = rules.required_for(book[item.sku], quantity)
         too_much = [sku for sku, need in needs.items() if need > MAX_MAGNITUDE]
         if too_much:
-            raise ValidationError(f"quantity is too large: it would need more than 10^12 of "
-                                  f"{too_much[0]}", field="quantity")
+            raise ValidationError(t("quantity is too large: it would need more than 10^12 of "
+                                    "{sku}", sku=too_much[0]), field="quantity")
         items = {i.sku: i for i in session.scalars(sa.select(Item).where(Item.sku.in_(needs)))}
         order = ProductionOrder(
             number=f"MO-{next_number(session, 'production_order'):06d}", recipe=recipe,
@@ -220,7 +226,8 @@ def release_order(number: str, user: User) -> ProductionOrder:
     with command() as session:
         order = get_order(number, lock=True)
         if order.status != "draft":
-            raise Conflict(f"{order.number} is {order.status}; only a draft can be released",
+            raise Conflict(t("{order} is {status}; only a draft can be released",
+                             order=order.number, status=word(order.status)),
                            field="status")
         item_ids = sorted(req.item_id for req in order.requirements)
         # Lock the component items so two releases cannot both count the same stock.
@@ -240,9 +247,11 @@ def release_order(number: str, user: User) -> ProductionOrder:
                 "plan": [{"item": req.item.sku, "quantity": to_api(req.required - have)}
                          for req, have in shortages if req.item.sku in book],
             }
-            names = ", ".join(f"{req.item.sku} (short {format_quantity(req.required - have)} "
-                              f"{req.item.unit})" for req, have in shortages)
-            raise InsufficientStock(f"not enough stock to release {order.number}: {names}",
+            names = join(t("{sku} (short {quantity} {unit})", sku=req.item.sku,
+                           quantity=format_quantity(req.required - have), unit=req.item.unit)
+                         for req, have in shortages)
+            raise InsufficientStock(t("not enough stock to release {order}: {names}",
+                                      order=order.number, names=names),
                                     field="requirements", details=details)
         for req in order.requirements:
             req.reserved = req.required
@@ -301,12 +310,14 @@ def pick(number: str, data: Mapping, user: User, key: str | None = None) -> Prod
     with command() as session:
         order = get_order(number, lock=True)
         if order.status not in ("released", "in_progress"):
-            raise Conflict(f"{order.number} is {order.status}; picks need a released order",
+            raise Conflict(t("{order} is {status}; picks need a released order",
+                             order=order.number, status=word(order.status)),
                            field="status")
         lot = get_lot(fields.text(data, "lot", required=True, max_length=80))
         requirement = next((r for r in order.requirements if r.item_id == lot.item_id), None)
         if requirement is None:
-            raise ValidationError(f"{lot.item.sku} is not needed for {order.number}",
+            raise ValidationError(t("{sku} is not needed for {order}",
+                                    sku=lot.item.sku, order=order.number),
                                   field="lot")
         on = today()
         candidates = stock_lots([lot.item_id], on, include_unusable=True).get(lot.item_id, [])
@@ -315,34 +326,38 @@ def pick(number: str, data: Mapping, user: User, key: str | None = None) -> Prod
             this = fefo.StockLot(lot.code, lot.expiry, lot.received_on, lot.status)
         why_not = fefo.pickable(this, on)
         if why_not is not None:
-            messages = {"expired": f"lot {lot.code} expired on {lot.expiry}",
-                        "quarantine": f"lot {lot.code} is in quarantine",
-                        "rejected": f"lot {lot.code} is rejected"}
+            messages = {"expired": t("lot {lot} expired on {expiry}", lot=lot.code,
+                                     expiry=lot.expiry),
+                        "quarantine": t("lot {lot} is in quarantine", lot=lot.code),
+                        "rejected": t("lot {lot} is rejected", lot=lot.code)}
             raise ValidationError(messages[why_not], field="lot", code=why_not)
         if not this.locations:  # used up (or only in quarantine or WIP): a conflict, not a 404
-            raise InsufficientStock(f"nothing of lot {lot.code} is left in a free location",
+            raise InsufficientStock(t("nothing of lot {lot} is left in a free location",
+                                      lot=lot.code),
                                     field="lot")
         override = fields.text(data, "override_reason", max_length=500)
         if not fefo.is_first_choice(lot.code, candidates, on, _policy()) and not override:
             first = fefo.suggest_lots(candidates, Decimal("0.000001"), on, _policy()).picks
-            sooner = first[0].lot_code if first else "another lot"
-            raise Conflict(f"{sooner} expires sooner than {lot.code}; give a reason to use "
-                           f"{lot.code} first", field="override_reason", code="not_first",
+            sooner = first[0].lot_code if first else t("another lot")
+            raise Conflict(t("{sooner} expires sooner than {lot}; give a reason to use {lot} "
+                             "first", sooner=sooner, lot=lot.code),
+                           field="override_reason", code="not_first",
                            details={"first_choice": sooner})
         location = _pick_location(data, this)
         if location.kind in UNAVAILABLE_LOCATION_KINDS:  # another order's WIP, quarantine
-            raise ValidationError(f"nothing is picked from {location.code}: it holds "
-                                  f"{location.kind} stock", field="location")
+            raise ValidationError(t("nothing is picked from {location}: it holds {kind} stock",
+                                    location=location.code, kind=word(location.kind)),
+                                  field="location")
         quantity = fields.quantity(data, "quantity", required=False)
         if quantity is None:  # a bare scan takes what is still needed, as far as it goes
             if requirement.remaining <= 0:
                 raise ValidationError(
-                    f"{requirement.item.sku} is already fully picked; give a quantity to "
-                    "pick more", field="quantity")
+                    t("{sku} is already fully picked; give a quantity to pick more",
+                      sku=requirement.item.sku), field="quantity")
             quantity = min(requirement.remaining, next(
                 (p.quantity for p in this.locations if p.location == location.code), ZERO))
         if quantity <= 0:
-            raise ValidationError("quantity must be greater than zero", field="quantity")
+            raise ValidationError(t("quantity must be greater than zero"), field="quantity")
         _refuse_taking_others_reservations(session, order, requirement, quantity, on)
         move = post_move(session, lot=lot, quantity=quantity, reason="pick", user_id=user.id,
                          from_location=location, to_location=order.wip_location,
@@ -367,9 +382,10 @@ def _pick_location(data: Mapping, lot: fefo.StockLot) -> Location:
     if len(places) == 1:
         return get_location(places[0].location)
     if not places:
-        raise InsufficientStock(f"nothing of lot {lot.code} is in a free location",
+        raise InsufficientStock(t("nothing of lot {lot} is in a free location", lot=lot.code),
                                 field="lot")
-    raise ValidationError(f"lot {lot.code} is in {len(places)} places; say which",
+    raise ValidationError(t("lot {lot} is in {count} places; say which",
+                            lot=lot.code, count=len(places)),
                           field="location")
 
 
@@ -388,8 +404,9 @@ def _refuse_taking_others_reservations_of(session, item: Item, quantity: Decimal
     if others and quantity > usable - others:
         free = max(usable - others, ZERO)
         raise InsufficientStock(
-            f"only {format_quantity(free)} {item.unit} of {item.sku} is free; the rest is "
-            "reserved for production orders", field="quantity")
+            t("only {quantity} {unit} of {sku} is free; the rest is reserved for production "
+              "orders", quantity=format_quantity(free), unit=item.unit, sku=item.sku),
+            field="quantity")
 
 
 # --- complete and cancel ------------------------------------------------------------------------
@@ -415,7 +432,9 @@ def _return_location(order: ProductionOrder, lot: Lot) -> Location:
     for picked in reversed(order.picks):
         if picked.lot_id == lot.id:
             return picked.from_location
-    raise ValidationError(f"lot {lot.code} was not picked for {order.number}", field="lot")
+    raise ValidationError(t("lot {lot} was not picked for {order}",
+                            lot=lot.code, order=order.number),
+                          field="lot")
 
 
 def complete_order(number: str, data: Mapping, user: User, key: str | None = None
@@ -430,8 +449,9 @@ def complete_order(number: str, data: Mapping, user: User, key: str | None = Non
     with command() as session:
         order = get_order(number, lock=True)
         if order.status not in ("released", "in_progress"):
-            raise Conflict(f"{order.number} is {order.status}; only a released or started "
-                           "order can be completed", field="status")
+            raise Conflict(t("{order} is {status}; only a released or started order can be "
+                             "completed", order=order.number, status=word(order.status)),
+                           field="status")
         _load_components(order)
         produced = fields.quantity(data, "quantity")
         location = _output_location(data)
@@ -441,7 +461,7 @@ def complete_order(number: str, data: Mapping, user: User, key: str | None = Non
             expiry = on + timedelta(days=order.item.shelf_life_days)
         lot_code = fields.text(data, "lot_code", max_length=80)
         if lot_code and session.scalar(sa.select(Lot.id).where(Lot.code == lot_code)):
-            raise Conflict(f"lot code {lot_code} is already in use", field="lot_code")
+            raise Conflict(t("lot code {code} is already in use", code=lot_code), field="lot_code")
 
         use = _usage(order, data, produced)
         holdings = _wip_holdings(session, order)
@@ -458,7 +478,8 @@ def complete_order(number: str, data: Mapping, user: User, key: str | None = Non
         short = {item_id: q for item_id, q in left.items() if q > 0}
         if short:
             names = ", ".join(_sku(order, item_id) for item_id in short)
-            raise InsufficientStock(f"not enough picked to complete {order.number}: {names}",
+            raise InsufficientStock(t("not enough picked to complete {order}: {names}",
+                                      order=order.number, names=names),
                                     field="consumed")
 
         recipe = order.recipe
@@ -531,14 +552,18 @@ def _usage(order: ProductionOrder, data: Mapping, produced: Decimal) -> dict[int
     given = data.get("consumed")
     if given:
         if not isinstance(given, list):
-            raise ValidationError("consumed must be a list of {item, quantity}",
+            raise ValidationError(t("consumed must be a list of {item, quantity}"),
                                   field="consumed")
         by_sku = {req.item.sku: req for req in order.requirements}
         usage = {}
         for row in given:
+            if not isinstance(row, Mapping):
+                raise ValidationError(t("consumed must be a list of {item, quantity}"),
+                                      field="consumed")
             sku = fields.text(row, "item", required=True, max_length=40)
             if sku not in by_sku:
-                raise ValidationError(f"{sku} is not a component of {order.number}",
+                raise ValidationError(t("{sku} is not a component of {order}",
+                                        sku=sku, order=order.number),
                                       field="consumed")
             usage[by_sku[sku].item_id] = fields.quantity(row, "quantity", allow_zero=True)
         return usage
@@ -556,9 +581,9 @@ def _output_location(data: Mapping) -> Location:
             sa.select(Location).where(Location.kind == "storage", Location.archived.is_(False))
             .order_by(Location.code).limit(1))
         if location is None:
-            raise ValidationError("say where the output goes", field="location")
+            raise ValidationError(t("say where the output goes"), field="location")
     if location.kind == "wip":  # quarantine is allowed: a batch may wait for its QC
-        raise ValidationError("the output cannot go into work in progress", field="location")
+        raise ValidationError(t("the output cannot go into work in progress"), field="location")
     return location
 
 
@@ -567,7 +592,8 @@ def cancel_order(number: str, user: User, key: str | None = None) -> ProductionO
     with command() as session:
         order = get_order(number, lock=True)
         if order.status not in OPEN_STATUSES:
-            raise Conflict(f"{order.number} is {order.status}", field="status")
+            raise Conflict(t("{order} is {status}", order=order.number, status=word(order.status)),
+                           field="status")
         if order.wip_location_id is not None:
             for lot, quantity in _wip_holdings(session, order):
                 post_move(session, lot=lot, quantity=quantity, reason="return",
