@@ -36,6 +36,18 @@ def make_location(app, code: str | None = None, kind: str = "storage") -> str:
                                        "name": "Test shelf", "kind": kind}).code
 
 
+def make_wip_location(app, code: str) -> str:
+    """A production order's work-in-progress place, as releasing an order makes one
+    (the location screens do not offer the kind)."""
+    from shopfloor.extensions import db
+    from shopfloor.models.master import Location
+
+    with app.app_context():
+        db.session.add(Location(code=code, name=f"Work in progress {code}", kind="wip"))
+        db.session.commit()
+    return code
+
+
 def make_supplier(app, name: str | None = None) -> str:
     from shopfloor.models.master import Supplier
 

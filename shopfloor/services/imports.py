@@ -17,7 +17,6 @@ import io
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -26,13 +25,13 @@ from shopfloor.database import command
 from shopfloor.domain import units
 from shopfloor.domain.errors import Conflict, DomainError, NotFound, ValidationError
 from shopfloor.domain.messages import t
-from shopfloor.domain.quantities import parse_money, parse_quantity, quantize_unit_cost
+from shopfloor.domain.quantities import parse_money, parse_quantity
 from shopfloor.extensions import db
 from shopfloor.models.master import Customer, Item, Supplier
 from shopfloor.models.stock import Lot
 from shopfloor.models.users import User
 from shopfloor.services import fields, master, recipes
-from shopfloor.services.stock import generate_lot_code, post_move, today
+from shopfloor.services.stock import add_lot, read_incoming_lot, today
 
 #: A larger file is refused before any row is looked at: split it. Every row runs the real
 #: command in the request, about 1–2 ms an item and 5 ms an opening lot on SQLite, and the
@@ -274,50 +273,16 @@ def open_lot(data: Mapping, user: User) -> Lot:
     is taken in (it is physically there) but arrives in quarantine.
     """
     with command() as session:
-        item = master.get_item(fields.text(data, "item", required=True, max_length=40))
-        if item.archived:
-            raise Conflict(t("{sku} is archived", sku=item.sku), field="item")
-        quantity = fields.quantity(data, "quantity")
-        unit = units.canonical_unit(fields.text(data, "unit", max_length=20) or item.unit)
-        base_quantity = units.convert(quantity, unit, item.unit, item.density)
-        if base_quantity <= 0:
-            raise ValidationError(t("quantity is less than the smallest amount of {unit}",
-                                    unit=item.unit),
-                                  field="quantity")
-        unit_cost = fields.money(data, "unit_cost", required=True)
-        location = master.get_location(fields.text(data, "location", required=True,
-                                                   max_length=40))
-        if location.archived:
-            raise Conflict(t("location {location} is archived", location=location.code),
-                           field="location")
-        if location.kind == "wip":
-            raise ValidationError(t("opening stock cannot go into an order's work in progress"),
-                                  field="location")
-        supplier_name = fields.text(data, "supplier")
-        supplier = master.get_supplier(supplier_name) if supplier_name else None
         on = today()
-        expiry = fields.iso_date(data, "expiry")
-        if expiry is None and item.shelf_life_days is not None:
-            expiry = on + timedelta(days=item.shelf_life_days)
+        incoming = read_incoming_lot(session, data, on)
+        supplier = master.get_supplier(incoming.supplier_name) if incoming.supplier_name \
+            else None
         status, status_reason = "available", None
-        if expiry is not None and expiry < on:
-            status, status_reason = "quarantine", f"opening stock expired ({expiry.isoformat()})"
-        code = fields.text(data, "lot_code", max_length=80)
-        if code is not None:
-            if session.scalar(sa.select(Lot.id).where(Lot.code == code)):
-                raise Conflict(t("lot code {code} is already in use", code=code), field="lot_code")
-        else:
-            code = generate_lot_code(session, item, on)
-        lot = Lot(code=code, item=item, origin="opening", supplier=supplier,
-                  supplier_lot=fields.text(data, "supplier_lot", max_length=80),
-                  received_on=on, expiry=expiry,
-                  unit_cost=quantize_unit_cost(unit_cost * quantity / base_quantity),
-                  status=status, status_reason=status_reason, created_by_id=user.id)
-        session.add(lot)
-        session.flush()
-        post_move(session, lot=lot, quantity=base_quantity, reason="receipt", user_id=user.id,
-                  to_location=location, reference=("opening", None))
-    return lot
+        if incoming.expiry is not None and incoming.expiry < on:
+            status = "quarantine"
+            status_reason = f"opening stock expired ({incoming.expiry.isoformat()})"
+        return add_lot(session, incoming, user, on, origin="opening", supplier=supplier,
+                       status=status, status_reason=status_reason)
 
 
 # --- recipes -----------------------------------------------------------------------------------

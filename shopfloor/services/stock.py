@@ -110,6 +110,78 @@ class Receipt:
     base_quantity: Decimal
 
 
+@dataclass(frozen=True)
+class IncomingLot:
+    """What a receipt and an opening balance read alike from a request: a new lot of an
+    item, its quantity and cost in the item's base unit, where it goes and when it expires."""
+    item: Item
+    base_quantity: Decimal
+    cost_per_base_unit: Decimal
+    location: Location
+    expiry: date | None
+    supplier_name: str | None
+    supplier_lot: str | None
+    lot_code: str | None
+
+
+def read_incoming_lot(session, data: Mapping, on: date) -> IncomingLot:
+    """Check the fields of a new lot: the item (not archived), a quantity in any unit
+    compatible with the item's, `unit_cost` per that unit, a location that can take stock
+    (not archived, not an order's work in progress), an expiry defaulting to `on` plus the
+    item's shelf life, and a lot code not yet in use."""
+    item = get_item(fields.text(data, "item", required=True, max_length=40))
+    if item.archived:
+        raise Conflict(t("{sku} is archived", sku=item.sku), field="item")
+    quantity = fields.quantity(data, "quantity")
+    unit = units.canonical_unit(fields.text(data, "unit", max_length=20) or item.unit)
+    base_quantity = units.convert(quantity, unit, item.unit, item.density)
+    if base_quantity <= 0:
+        raise ValidationError(t("quantity is less than the smallest amount of {unit}",
+                                unit=item.unit),
+                              field="quantity")
+    unit_cost = fields.money(data, "unit_cost", required=True)
+    location = get_location(fields.text(data, "location", required=True, max_length=40))
+    if location.archived:
+        raise Conflict(t("location {location} is archived", location=location.code),
+                       field="location")
+    if location.kind == "wip":  # its order's picks fill it, so its reservations add up
+        raise ValidationError(t("{location} is work in progress: stock goes in by a pick and "
+                                "out by completing or cancelling its order",
+                                location=location.code),
+                              field="location")
+    expiry = fields.iso_date(data, "expiry")
+    if expiry is None and item.shelf_life_days is not None:
+        expiry = on + timedelta(days=item.shelf_life_days)
+    code = fields.text(data, "lot_code", max_length=80)
+    if code is not None and session.scalar(sa.select(Lot.id).where(Lot.code == code)):
+        raise Conflict(t("lot code {code} is already in use", code=code), field="lot_code")
+    return IncomingLot(item=item, base_quantity=base_quantity,
+                       cost_per_base_unit=quantize_unit_cost(unit_cost * quantity / base_quantity),
+                       location=location, expiry=expiry,
+                       supplier_name=fields.text(data, "supplier"),
+                       supplier_lot=fields.text(data, "supplier_lot", max_length=80),
+                       lot_code=code)
+
+
+def add_lot(session, incoming: IncomingLot, user: User, on: date, *, origin: str,
+            supplier, status: str = "available", status_reason: str | None = None,
+            purchase_order_line_id: int | None = None, key: str | None = None) -> Lot:
+    """Create the lot and put its quantity on the ledger as a receipt move (referenced by
+    the lot itself, or by ("opening", None) for stock that was there before Shopfloor)."""
+    lot = Lot(code=incoming.lot_code or generate_lot_code(session, incoming.item, on),
+              item=incoming.item, origin=origin, supplier=supplier,
+              supplier_lot=incoming.supplier_lot, received_on=on, expiry=incoming.expiry,
+              unit_cost=incoming.cost_per_base_unit, status=status,
+              status_reason=status_reason, created_by_id=user.id,
+              purchase_order_line_id=purchase_order_line_id)
+    session.add(lot)
+    session.flush()
+    reference = ("opening", None) if origin == "opening" else ("receipt", lot.id)
+    post_move(session, lot=lot, quantity=incoming.base_quantity, reason="receipt",
+              user_id=user.id, to_location=incoming.location, reference=reference, key=key)
+    return lot
+
+
 def receive_lot(data: Mapping, user: User, key: str | None = None) -> Receipt:
     """Receive a quantity of an item as a new lot at a location (DESIGN.md §6 POST /receipts).
 
@@ -118,36 +190,21 @@ def receive_lot(data: Mapping, user: User, key: str | None = None) -> Receipt:
     with `accept_expired`, and then it arrives in quarantine so it cannot be used by mistake.
     """
     with command() as session:
-        item = get_item(fields.text(data, "item", required=True, max_length=40))
-        if item.archived:
-            raise Conflict(t("{sku} is archived", sku=item.sku), field="item")
-        quantity = fields.quantity(data, "quantity")
-        unit = units.canonical_unit(fields.text(data, "unit", max_length=20) or item.unit)
-        base_quantity = units.convert(quantity, unit, item.unit, item.density)
-        if base_quantity <= 0:
-            raise ValidationError(t("quantity is less than the smallest amount of {unit}",
-                                    unit=item.unit),
-                                  field="quantity")
-        unit_cost = fields.money(data, "unit_cost", required=True)
-        cost_per_base_unit = quantize_unit_cost(unit_cost * quantity / base_quantity)
-        location = get_location(fields.text(data, "location", required=True, max_length=40))
-        if location.archived:
-            raise Conflict(t("location {location} is archived", location=location.code),
-                           field="location")
-        supplier_name = fields.text(data, "supplier")
-        supplier = get_supplier(supplier_name) if supplier_name else item.default_supplier
+        received_on = today()
+        incoming = read_incoming_lot(session, data, received_on)
+        item = incoming.item
+        supplier = get_supplier(incoming.supplier_name) if incoming.supplier_name \
+            else item.default_supplier
         line_id = fields.integer(data, "purchase_order_line", minimum=1,
                                  maximum=fields.MAX_ID)
         if line_id is not None:
             from shopfloor.services.purchasing import receive_against_line
 
-            ordered_from = receive_against_line(session, line_id, item, base_quantity)
-            supplier = get_supplier(supplier_name) if supplier_name else ordered_from
-        received_on = today()
-        expiry = fields.iso_date(data, "expiry")
-        if expiry is None and item.shelf_life_days is not None:
-            expiry = received_on + timedelta(days=item.shelf_life_days)
+            ordered_from = receive_against_line(session, line_id, item, incoming.base_quantity)
+            supplier = get_supplier(incoming.supplier_name) if incoming.supplier_name \
+                else ordered_from
         status, status_reason = "available", None
+        expiry = incoming.expiry
         if expiry is not None and expiry < received_on:
             if not (fields.boolean(data, "accept_expired", default=False)
                     and user.can("supervisor")):
@@ -156,22 +213,10 @@ def receive_lot(data: Mapping, user: User, key: str | None = None) -> Receipt:
                       date=expiry.isoformat()),
                     field="expiry")
             status, status_reason = "quarantine", f"received expired ({expiry.isoformat()})"
-        code = fields.text(data, "lot_code", max_length=80)
-        if code is not None:
-            if session.scalar(sa.select(Lot.id).where(Lot.code == code)):
-                raise Conflict(t("lot code {code} is already in use", code=code), field="lot_code")
-        else:
-            code = generate_lot_code(session, item, received_on)
-        lot = Lot(code=code, item=item, origin="receipt", supplier=supplier,
-                  supplier_lot=fields.text(data, "supplier_lot", max_length=80),
-                  received_on=received_on, expiry=expiry, unit_cost=cost_per_base_unit,
-                  status=status, status_reason=status_reason, created_by_id=user.id,
-                  purchase_order_line_id=line_id)
-        session.add(lot)
-        session.flush()
-        post_move(session, lot=lot, quantity=base_quantity, reason="receipt", user_id=user.id,
-                  to_location=location, reference=("receipt", lot.id), key=key)
-    return Receipt(lot=lot, base_quantity=base_quantity)
+        lot = add_lot(session, incoming, user, received_on, origin="receipt", supplier=supplier,
+                      status=status, status_reason=status_reason,
+                      purchase_order_line_id=line_id, key=key)
+    return Receipt(lot=lot, base_quantity=incoming.base_quantity)
 
 
 def generate_lot_code(session, item: Item, on: date) -> str:

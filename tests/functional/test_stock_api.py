@@ -8,7 +8,14 @@ from datetime import date, timedelta
 import pytest
 
 from shopfloor.models.stock import Lot, StockMove
-from tests.factories import balance, count_rows, make_item, make_location, make_supplier
+from tests.factories import (
+    balance,
+    count_rows,
+    make_item,
+    make_location,
+    make_supplier,
+    make_wip_location,
+)
 
 
 @pytest.fixture
@@ -111,6 +118,16 @@ def test_receipt_errors_name_the_field(app, api, setup, change, status, field):
         error = response.get_json()["error"]
         assert error["field"] == field and error["message"]
         assert count_rows(app, Lot) == 0
+
+
+def test_nothing_is_received_into_an_orders_work_in_progress(app, api, setup):
+    """WIP holds what an order picked, against its reservations; a receipt there would
+    sit outside both."""
+    wip = make_wip_location(app, "WIP-TEST")
+    response = _receive(api(), setup, location=wip)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["field"] == "location"
+    assert count_rows(app, Lot) == 0 and count_rows(app, StockMove) == 0
 
 
 def test_a_body_that_is_not_an_object_is_refused(api, setup):

@@ -19,7 +19,14 @@ from shopfloor.models.production import Recipe
 from shopfloor.models.stock import Lot, StockMove
 from shopfloor.services import imports, recipes
 from shopfloor.services.invariants import check_all
-from tests.factories import count_rows, make_item, make_location, make_supplier, user
+from tests.factories import (
+    count_rows,
+    make_item,
+    make_location,
+    make_supplier,
+    make_wip_location,
+    user,
+)
 
 
 def gtin13(first12: str) -> str:
@@ -230,6 +237,7 @@ def test_opening_stock_makes_opening_lots_that_the_ledger_checks(app, supervisor
 
 def test_opening_stock_problems_are_named_and_nothing_is_kept(app, supervisor):
     make_location(app, "RAW")
+    make_wip_location(app, "WIP-X")
     make_item(app, sku="WAX", unit="g")
     content = to_csv(OPENING_HEADER, [
         ["WAX", "25", "kg", "RAW", "4.20", "L-1", "", ""],
@@ -238,10 +246,11 @@ def test_opening_stock_problems_are_named_and_nothing_is_kept(app, supervisor):
         ["WAX", "1", "", "RAW", "", "", "", ""],
         ["WAX", "1", "", "RAW", "1", "L-1", "", ""],
         ["WAX", "1", "", "RAW", "1", "", "31/12/2026", ""],
+        ["WAX", "1", "", "WIP-X", "1", "", "", ""],
     ])
     result = run(app, supervisor, "opening_stock", content, apply=True)
     assert problems(result) == [(3, "unit"), (4, "location"), (5, "unit_cost"),
-                                (6, "lot_code"), (7, "expiry")]
+                                (6, "lot_code"), (7, "expiry"), (8, "location")]
     assert count_rows(app, Lot) == 0 and count_rows(app, StockMove) == 0
 
 
