@@ -146,7 +146,9 @@ class Probe:
     def __init__(self, app, token: str):
         self.app = app
         self.snapshot = Snapshot(app)
-        self.headers = {"Authorization": f"Bearer {token}"}
+        # Uncompressed: the test client hands schemathesis the bytes as sent, and it does not
+        # decompress them (compression itself is tested in test_page_weight and test_serving).
+        self.headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"}
         self.statuses: list[int] = []
         self.writes = 0
 
