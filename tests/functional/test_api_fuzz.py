@@ -147,7 +147,7 @@ class Probe:
         self.app = app
         self.snapshot = Snapshot(app)
         # Uncompressed: the test client hands schemathesis the bytes as sent, and it does not
-        # decompress them (compression itself is tested in test_page_weight and test_serving).
+        # decompress them (compression itself is tested in test_openapi and test_page_weight).
         self.headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"}
         self.statuses: list[int] = []
         self.writes = 0

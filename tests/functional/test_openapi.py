@@ -6,6 +6,8 @@ match it. tests/functional/test_api_fuzz.py then throws generated and hostile re
 from __future__ import annotations
 
 import copy
+import gzip
+import json
 import re
 from datetime import date, timedelta
 
@@ -113,6 +115,19 @@ def test_the_description_is_public(app):
     response = app.test_client().get(f"{API_PREFIX}/openapi.json")
     assert response.status_code == 200
     assert response.get_json()["info"]["title"] == "Shopfloor API"
+
+
+def test_answers_are_compressed_for_clients_that_accept_it(app):
+    """A phone on the workshop Wi-Fi pays for every byte: JSON goes gzipped to a client that
+    says it can read it, and reads back the same."""
+    client = app.test_client()
+    plain = client.get(f"{API_PREFIX}/openapi.json", headers={"Accept-Encoding": "identity"})
+    packed = client.get(f"{API_PREFIX}/openapi.json", headers={"Accept-Encoding": "gzip"})
+    assert plain.headers.get("Content-Encoding") is None
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert len(packed.get_data()) < len(plain.get_data()) / 3
+    assert json.loads(gzip.decompress(packed.get_data())) == plain.get_json()
 
 
 # --- real answers match it -----------------------------------------------------------------
