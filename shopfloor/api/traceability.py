@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request
 from flask_login import current_user
 
 from shopfloor.access import allow
@@ -24,15 +24,24 @@ def shipment_json(shipment) -> dict:
 
 
 def facts_json(facts: genealogy.LotFacts) -> dict:
+    # Dates written here, not by the JSON provider's fallback: a trace writes tens of
+    # thousands of them, and the encoder calls back into Python for each one it can't write.
     return {"code": facts.code, "item": facts.sku, "item_name": facts.item_name,
             "unit": facts.unit, "origin": facts.origin, "status": facts.status,
-            "expiry": facts.expiry, "received_on": facts.received_on,
+            "expiry": facts.expiry.isoformat() if facts.expiry else None,
+            "received_on": facts.received_on.isoformat() if facts.received_on else None,
             "supplier": facts.supplier, "supplier_lot": facts.supplier_lot}
 
 
-def node_json(node: genealogy.TraceNode) -> dict:
-    body = {"lot": facts_json(node.lot), "quantity": out.quantity(node.quantity),
-            "children": [node_json(child) for child in node.children]}
+def node_json(node: genealogy.TraceNode, written: dict | None = None) -> dict:
+    """A trace tree as JSON. A lot met several times in the tree (`repeated`) shares one
+    dict of facts, written once per lot rather than once per node."""
+    written = {} if written is None else written
+    facts = written.get(node.lot.id)
+    if facts is None:
+        facts = written[node.lot.id] = facts_json(node.lot)
+    body = {"lot": facts, "quantity": out.quantity(node.quantity),
+            "children": [node_json(child, written) for child in node.children]}
     if node.repeated:
         body["repeated"] = True  # expanded elsewhere in this tree
     return body
@@ -58,6 +67,7 @@ def get_shipment(number):
 
 @bp.get("/lots/<path:code>/trace")
 @allow("operator")
+@genealogy.without_cycle_collection
 def trace_lot(code):
     direction = request.args.get("direction", genealogy.BACKWARD)
     if direction not in (genealogy.BACKWARD, genealogy.FORWARD):
@@ -67,7 +77,7 @@ def trace_lot(code):
             "tree": node_json(found.root)}
     if direction == genealogy.FORWARD:
         body["shipments"] = [shipment_row_json(row) for row in found.shipments]
-    return body
+    return current_app.json.response(body)  # written here, while the collector is paused
 
 
 def recall_json(report: genealogy.Recall) -> dict:
@@ -98,8 +108,10 @@ def recall_from_request(source) -> genealogy.Recall:
 
 @bp.get("/recall")
 @allow("supervisor")
+@genealogy.without_cycle_collection
 def get_recall():
-    return recall_json(recall_from_request(request.args))
+    # Written here, while the collector is paused.
+    return current_app.json.response(recall_json(recall_from_request(request.args)))
 
 
 @bp.post("/recall/quarantine")

@@ -147,12 +147,13 @@ class Trace:
     shipments: list[ShipmentRow]
 
 
-def _without_cycle_collection(function):
+def without_cycle_collection(function):
     """A trace or a recall of tens of thousands of lots builds as many objects in a few
     hundred milliseconds, and the cycle collector, set off every few hundred allocations,
     would walk every object of the process over and over meanwhile (half the time of a
     large trace). What is built has no cycles: reference counting frees it all the same.
-    Gunicorn's sync workers run one request at a time, so nothing else waits on this."""
+    Gunicorn's sync workers run one request at a time, so nothing else waits on this.
+    The API's views wear it too: writing the answer as JSON builds as many objects again."""
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
@@ -167,7 +168,7 @@ def _without_cycle_collection(function):
     return wrapper
 
 
-@_without_cycle_collection
+@without_cycle_collection
 def trace(lot: Lot, direction: str) -> Trace:
     """The genealogy tree of a lot: backward to every input down to supplier lots, or
     forward to every lot made from it and every shipment that carried them."""
@@ -274,7 +275,7 @@ def mass_balances(lot_ids: Iterable[int]) -> dict[int, MassBalance]:
     return balances
 
 
-@_without_cycle_collection
+@without_cycle_collection
 def recall(lot_codes: Iterable[str], *, include_inputs: bool = False) -> Recall:
     """Everything a regulator asks about a recall, from one or several lots: every lot made
     from them at every level, where what remains is, every shipment, and a mass balance
