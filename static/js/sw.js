@@ -1,12 +1,14 @@
 /* Shopfloor service worker.
-   Static files: cache-first from a versioned cache; a new VERSION drops the old caches.
+   Static files: cache-first from a versioned cache; a new VERSION drops the old caches. The
+   server writes VERSION as a digest of the static files when it serves this file (/sw.js),
+   so every deploy that changes one of them updates the phones.
    Pages: network-first, falling back to the cached copy, then to the offline page.
    Forms: a form post that fails on the way (offline, or the server unreachable) is kept in
    the outbox instead of lost; the outbox is resent on Background Sync where the browser has
    it, and by the pages on load, on reconnect and periodically everywhere. */
 importScripts("/static/js/outbox.js");
 
-const VERSION = "v2";
+const VERSION = "dev";
 const STATIC_CACHE = `shopfloor-static-${VERSION}`;
 const PAGE_CACHE = `shopfloor-pages-${VERSION}`;
 const SHELL = [

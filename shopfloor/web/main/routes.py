@@ -3,6 +3,11 @@ outbox (what a phone recorded offline and still has to send)."""
 
 from __future__ import annotations
 
+import hashlib
+import re
+from functools import lru_cache
+from pathlib import Path
+
 from flask import (
     Blueprint,
     current_app,
@@ -51,11 +56,37 @@ def manifest():
 @bp.route("/sw.js")
 @public
 def service_worker():
-    """Served from the root so its scope covers the whole app."""
-    response = current_app.send_static_file("js/sw.js")
+    """Served from the root so its scope covers the whole app, and versioned by the static
+    files themselves: phones serve those cache-first, so a deploy that changes any of them
+    must change the worker too, or phones would keep the old ones."""
+    folder = Path(current_app.static_folder)
+    version = static_version(folder, _newest_change(folder))
+    source, found = _VERSION_LINE.subn(f'const VERSION = "{version}";',
+                                       (folder / "js" / "sw.js").read_text(encoding="utf-8"))
+    if found != 1:
+        raise RuntimeError("static/js/sw.js must declare `const VERSION = \"...\";` once")
+    response = current_app.response_class(source, mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+_VERSION_LINE = re.compile(r'^const VERSION = "[^"]*";$', re.M)
+
+
+def _newest_change(folder: Path) -> float:
+    return max(path.stat().st_mtime for path in folder.rglob("*") if path.is_file())
+
+
+@lru_cache(maxsize=4)
+def static_version(folder: Path, _changed: object = None) -> str:
+    """A digest of every file under `folder` (names and contents). Worked out once per
+    process and again only when a file is newer (`_changed`), so it costs nothing per request."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @bp.route("/offline")
