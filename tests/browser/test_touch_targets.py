@@ -15,6 +15,10 @@ SMALL_PHONE = {"width": 360, "height": 740}
 TAP = 48
 SCREENS = ("/", "/scan", "/receive", "/moves/new", "/counts/new", "/outbox", "/stock", "/menu",
            "/items", "/orders", "/shipments/new")
+# A supervisor's, on a tablet or a phone: {lot} is the workshop's lot.
+SUPERVISOR_SCREENS = ("/recall?lot={lot}", "/lots/{lot}/genealogy", "/reports",
+                      "/reports/valuation", "/purchasing", "/planning", "/recipes", "/settings",
+                      "/data")
 
 # What a thumb presses, with the box that takes the press: a row stretched over by its one
 # link (static/css/app.css, `.list li … > a::after`), a control's label, or the thing itself.
@@ -42,14 +46,22 @@ def workshop(app, make_user):
     return {"operator": operator, "item": item, "lot": lot, "shelf": shelf}
 
 
-def test_main_screens_fit_a_small_phone_with_thumb_sized_targets(browser, server, workshop):
+@pytest.mark.parametrize("role", ["operator", "supervisor"])
+def test_main_screens_fit_a_small_phone_with_thumb_sized_targets(browser, server, workshop,
+                                                                 make_user, role):
+    if role == "operator":
+        user = workshop["operator"]
+        screens = (*SCREENS, f"/l/{workshop['lot']}", f"/items/{workshop['item']}")
+    else:
+        user = make_user("supervisor")
+        screens = [path.format(lot=workshop["lot"]) for path in SUPERVISOR_SCREENS]
     context = phone_context(browser)
     try:
         page = context.new_page()
         page.set_viewport_size(SMALL_PHONE)
-        sign_in(page, server, workshop["operator"])
+        sign_in(page, server, user)
         found = {}
-        for path in (*SCREENS, f"/l/{workshop['lot']}", f"/items/{workshop['item']}"):
+        for path in screens:
             page.goto(f"{server}{path}")
             wide = page.evaluate("document.documentElement.scrollWidth")
             small = page.evaluate(TOO_SMALL, TAP)
