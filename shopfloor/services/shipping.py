@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from shopfloor.database import command
 from shopfloor.domain import fefo
-from shopfloor.domain.errors import NotFound, ValidationError
+from shopfloor.domain.errors import DomainError, NotFound, ValidationError
 from shopfloor.domain.messages import t, word
 from shopfloor.domain.quantities import ZERO
 from shopfloor.extensions import db
@@ -54,36 +54,48 @@ def ship(data: Mapping, user: User, key: str | None = None) -> Shipment:
                             notes=fields.text(data, "notes", max_length=2000))
         session.add(shipment)
         session.flush()
-        for raw in lines:
-            if not isinstance(raw, Mapping):
-                raise ValidationError(t("each line needs lot and quantity"), field="lines")
-            lot = get_lot(fields.text(raw, "lot", required=True, max_length=80))
-            candidates = stock_lots([lot.item_id], on, include_unusable=True).get(
-                lot.item_id, [])
-            this = next((c for c in candidates if c.code == lot.code), None) or \
-                fefo.StockLot(lot.code, lot.expiry, lot.received_on, lot.status)
-            why_not = fefo.pickable(this, on)
-            if why_not is not None:
-                reasons = {"expired": t("lot {lot} expired on {expiry}", lot=lot.code,
-                                        expiry=lot.expiry),
-                           "quarantine": t("lot {lot} is in quarantine", lot=lot.code),
-                           "rejected": t("lot {lot} is rejected", lot=lot.code)}
-                raise ValidationError(reasons[why_not], field="lot", code=why_not)
-            code = fields.text(raw, "location", max_length=40)
-            location = get_location(code) if code else _pick_location({}, this)
-            if location.kind in UNAVAILABLE_LOCATION_KINDS:
-                raise ValidationError(t("nothing ships from {location}: it holds {kind} stock",
-                                        location=location.code, kind=word(location.kind)),
-                                      field="location")
-            quantity = fields.quantity(raw, "quantity")
-            _refuse_taking_others_reservations_of(session, lot.item, quantity, on)
-            move = post_move(session, lot=lot, quantity=quantity, reason="ship",
-                             user_id=user.id, from_location=location,
-                             reference=("shipment", shipment.id), key=key)
-            session.flush()
-            session.add(ShipmentLine(shipment=shipment, lot=lot, location=location,
-                                     quantity=quantity, move=move))
+        for number, raw in enumerate(lines, start=1):
+            try:
+                _ship_line(session, shipment, raw, on, user, key)
+            except DomainError as error:
+                if len(lines) > 1:  # a packer with a long list needs to know which line
+                    error.message = t("line {number}: {message}", number=number,
+                                      message=error.message)
+                    if error.details is None:
+                        error.details = {"line": number}
+                raise
     return shipment
+
+
+def _ship_line(session, shipment: Shipment, raw, on, user: User, key: str | None) -> None:
+    """One line of a shipment: a lot (any usable one), where from, how much."""
+    if not isinstance(raw, Mapping):
+        raise ValidationError(t("each line needs lot and quantity"), field="lines")
+    lot = get_lot(fields.text(raw, "lot", required=True, max_length=80))
+    candidates = stock_lots([lot.item_id], on, include_unusable=True).get(lot.item_id, [])
+    this = next((c for c in candidates if c.code == lot.code), None) or \
+        fefo.StockLot(lot.code, lot.expiry, lot.received_on, lot.status)
+    why_not = fefo.pickable(this, on)
+    if why_not is not None:
+        reasons = {"expired": t("lot {lot} expired on {expiry}", lot=lot.code,
+                                expiry=lot.expiry),
+                   "quarantine": t("lot {lot} is in quarantine", lot=lot.code),
+                   "rejected": t("lot {lot} is rejected", lot=lot.code)}
+        raise ValidationError(reasons[why_not], field="lot", code=why_not)
+    code = fields.text(raw, "location", max_length=40)
+    location = get_location(code) if code else _pick_location({}, this)
+    if location.kind in UNAVAILABLE_LOCATION_KINDS:
+        raise ValidationError(t("nothing ships from {location}: it holds {kind} stock",
+                                location=location.code, kind=word(location.kind)),
+                              field="location")
+    quantity = fields.quantity(raw, "quantity")
+    _refuse_taking_others_reservations_of(session, lot.item, quantity, on)
+    move = post_move(session, lot=lot, quantity=quantity, reason="ship",
+                     user_id=user.id, from_location=location,
+                     reference=("shipment", shipment.id), key=key)
+    session.flush()
+    session.add(ShipmentLine(shipment=shipment, lot=lot, location=location,
+                             quantity=quantity, move=move))
 
 
 def shipment_suggestions(item_ids, on=None) -> dict[int, list[fefo.Suggestion]]:

@@ -53,6 +53,18 @@ def test_shipping_a_quarantined_lot_is_refused_with_422_and_ships_nothing(app, a
     assert balance(app, "CANDLE-1", "FG") == Decimal(1)
 
 
+def test_a_bad_line_of_several_is_named_by_its_number_and_nothing_ships(app, api):
+    response = api("operator").post("/api/v1/shipments", json={
+        "customer": "Casa Verde", "lines": [{"lot": "CANDLE-1", "quantity": "1"},
+                                            {"lot": "NO-SUCH-LOT", "quantity": "1"}]})
+    assert response.status_code == 404
+    error = response.get_json()["error"]
+    assert error["field"] == "lot" and error["details"] == {"line": 2}
+    assert error["message"] == "line 2: no lot with code NO-SUCH-LOT"
+    assert count_rows(app, Shipment) == 2
+    assert balance(app, "CANDLE-1", "FG") == Decimal(1)
+
+
 def test_an_idempotent_replay_makes_one_shipment(app, api):
     operator = api("operator")
     request = {"customer": "Casa Verde", "lines": [{"lot": "CANDLE-1", "quantity": "1"}]}
