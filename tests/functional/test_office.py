@@ -158,6 +158,8 @@ def test_admin_changes_settings_and_the_lot_pattern_is_used(demo, client, make_u
     assert body["lot"]["code"].startswith("L") and body["lot"]["code"].endswith("-0001")
     settings = api("admin").get("/api/v1/settings").get_json()
     assert settings["currency"] == "RON" and settings["company_name"] == "Lumina Candles"
+    assert "In RON, each lot at its own cost." in client.get("/reports/valuation").get_data(
+        as_text=True)
 
 
 def test_a_bad_lot_pattern_is_refused_naming_the_field(client, make_user):

@@ -141,7 +141,8 @@ def valuation():
              format_quantity(lot.unit_cost), f"{round_money(lot.value):.2f}"]
             for item in found.items for lot in item.lots])
     return render_template("office/valuation.html", valuation=found,
-                           categories=reports.CATEGORIES, open_category=request.args.get("c"))
+                           categories=reports.CATEGORIES, open_category=request.args.get("c"),
+                           currency=settings.all_settings()["currency"])
 
 
 @bp.route("/reports/stock")
