@@ -189,3 +189,14 @@ def live_server(app, database_url):
     for process in servers:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--long", action="store_true", default=False,
+                     help="run the long variants of tests/reliability (same as SHOPFLOOR_LONG=1)")
+
+
+def long_run(config) -> bool:
+    """The long variants of the reliability tests: `pytest --long` or SHOPFLOOR_LONG=1."""
+    return bool(config.getoption("--long", default=False)) or \
+        os.environ.get("SHOPFLOOR_LONG", "") not in ("", "0")
