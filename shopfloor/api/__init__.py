@@ -28,10 +28,11 @@ def _csrf_for_cookie_sessions():
 
 
 @bp.before_request
-def _refuse_text_no_database_stores():
+def refuse_text_no_database_stores():
     """A NUL character or a lone surrogate ("\\udb38" in JSON) cannot be stored or even
     looked up (PostgreSQL refuses NUL; neither database takes text that is not UTF-8), so
-    such input is refused here, naming its field, rather than failing deep in a query."""
+    such input is refused here, naming its field, rather than failing deep in a query.
+    The pages' forms are checked by the same function (registered in `shopfloor.web`)."""
     fields = [("path", request.path), *request.args.items(multi=True),
               *((f"{name} (name)", name) for name in request.args),
               ("Idempotency-Key", request.headers.get("Idempotency-Key", ""))]

@@ -16,6 +16,7 @@ from functools import wraps
 
 import sqlalchemy as sa
 from flask import Response, current_app, make_response, request
+from flask import session as flask_session
 from flask_login import current_user
 
 from shopfloor.database import command, insert_ignoring_conflicts
@@ -31,7 +32,9 @@ _NOT_PART_OF_REQUEST = {"csrf_token", FORM_FIELD}
 
 
 class _Refused(Exception):
-    """The view answered with an error: roll back, forget the key, pass the answer on."""
+    """The view answered with an error: roll back, forget the key, pass the answer on.
+    A page that refuses by redirecting with an error message (a lot's status buttons)
+    refuses too."""
 
     def __init__(self, response: Response):
         self.response = response
@@ -88,6 +91,13 @@ def _find(key: str) -> IdempotencyRecord | None:
         IdempotencyRecord.status_code.is_not(None)))
 
 
+def _error_flashed(since: int) -> bool:
+    """Whether the view left an error message for the next page (messages before `since`
+    were left by earlier requests)."""
+    return any(category == "error" for category, _message in
+               flask_session.get("_flashes", [])[since:])
+
+
 def idempotent(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -106,8 +116,9 @@ def idempotent(view):
                 if claimed is None:  # another request with this key committed meanwhile
                     response = None
                 else:
+                    flashed = len(flask_session.get("_flashes", ()))
                     response = make_response(view(*args, **kwargs))
-                    if response.status_code >= 400:
+                    if response.status_code >= 400 or _error_flashed(since=flashed):
                         raise _Refused(response)
                     session.execute(
                         sa.update(IdempotencyRecord).where(IdempotencyRecord.id == claimed)

@@ -101,6 +101,15 @@ def init_app(app: Flask) -> None:
     app.before_request(access.enforce_access)
     csrf.init_app(app)
 
+    from shopfloor.api import refuse_text_no_database_stores
+
+    @app.before_request
+    def _refuse_text_no_database_stores_on_pages():
+        """A form or path with a NUL is refused (422) as on the API, whose blueprint
+        checks its own requests after their CSRF check."""
+        if not access.is_api_request():
+            refuse_text_no_database_stores()
+
     from shopfloor.api import bp as api_bp
     from shopfloor.web.auth.routes import bp as auth_bp
     from shopfloor.web.catalog.routes import bp as catalog_bp
