@@ -2,8 +2,8 @@
 within 60 KB. The barcode reader for browsers without a native one (the polyfill script and
 its WebAssembly) is loaded only there and only when the camera opens; it is measured apart.
 
-The budget counts what the app sends (response bodies, as served by gunicorn, uncompressed).
-Headers are printed too: they are the server's configuration, about 1 KB a response today."""
+The budget counts what goes over the wire as Chromium reports it: response bodies as sent
+(compressed, as the app serves them to a browser that accepts it) plus their headers."""
 
 from __future__ import annotations
 
