@@ -230,9 +230,10 @@ def release_order(number: str, user: User) -> ProductionOrder:
                              order=order.number, status=word(order.status)),
                            field="status")
         item_ids = sorted(req.item_id for req in order.requirements)
-        # Lock the component items so two releases cannot both count the same stock.
+        # Lock the component items so two releases cannot both count the same stock
+        # (FOR NO KEY UPDATE: see _refuse_taking_others_reservations_of).
         session.execute(sa.select(Item.id).where(Item.id.in_(item_ids)).order_by(Item.id)
-                        .with_for_update())
+                        .with_for_update(key_share=True))
         on = today()
         available = available_by_item(item_ids, on)
         shortages = [(req, available.get(req.item_id, ZERO)) for req in order.requirements
@@ -397,8 +398,14 @@ def _refuse_taking_others_reservations(session, order, requirement, quantity, on
 def _refuse_taking_others_reservations_of(session, item: Item, quantity: Decimal, on: date,
                                           excluding_order: int | None = None) -> None:
     """Stock held for production orders is not free to take for anything else. The item
-    row is locked so concurrent takers count the same free stock one at a time."""
-    session.execute(sa.select(Item.id).where(Item.id == item.id).with_for_update())
+    row is locked so concurrent takers count the same free stock one at a time.
+
+    FOR NO KEY UPDATE on PostgreSQL, not FOR UPDATE: a move that creates a balance row
+    checks its foreign key to the item with FOR KEY SHARE, which FOR UPDATE blocks, while
+    this command then waits for that move's balance lock — a deadlock. The takers still
+    exclude one another."""
+    session.execute(sa.select(Item.id).where(Item.id == item.id)
+                    .with_for_update(key_share=True))
     usable = usable_by_item([item.id], on).get(item.id, ZERO)
     others = reserved_by_item([item.id], excluding_order=excluding_order).get(item.id, ZERO)
     if others and quantity > usable - others:

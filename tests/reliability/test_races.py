@@ -22,6 +22,7 @@ from shopfloor.models.production import ProductionOrder
 from shopfloor.models.stock import Lot, StockMove
 from shopfloor.services import master, production, recipes, stock
 from shopfloor.services.invariants import check_all
+from tests.conftest import ON_POSTGRES
 from tests.factories import balance, make_item, make_location, receive, user
 
 pytestmark = pytest.mark.reliability
@@ -200,3 +201,38 @@ def test_competing_releases_picks_shipments_completions_and_cancels(
         with app.app_context():
             assert check_all() == []
     _tally("competing orders", rounds, everything)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="row locks; SQLite has one writer at a time")
+def test_a_taker_holding_its_item_does_not_block_a_move_into_a_new_place(app, supervisor):
+    """Found by the long run of the competing takers on PostgreSQL: a 500, "deadlock
+    detected". A shipment (or pick) locks the item, then the balance it takes from; a
+    move that creates a balance row locks its source balance, then checks the new row's
+    foreign key to the item (FOR KEY SHARE), which the shipment's FOR UPDATE blocked. The
+    takers now lock the item FOR NO KEY UPDATE, which excludes the other takers only: here
+    a move into a new place completes while a taker holds the item."""
+    import threading
+
+    from shopfloor.database import command
+    from shopfloor.services.production import _refuse_taking_others_reservations_of
+
+    make_item(app, sku="WAX", unit="g")
+    shelf, new_place = make_location(app, "S1"), make_location(app, "S2")
+    lot = receive(app, supervisor, "WAX", shelf, quantity="100")
+    moved = threading.Event()
+
+    def move():
+        with app.app_context():
+            stock.move_stock({"lot": lot, "from": shelf, "to": new_place, "quantity": "1"},
+                             user(app, supervisor))
+            moved.set()
+
+    with app.app_context(), command() as session:  # a taker between its check and its move
+        _refuse_taking_others_reservations_of(session, master.get_item("WAX"), Decimal(1),
+                                              stock.today())
+        mover = threading.Thread(target=move, daemon=True)
+        mover.start()
+        finished_while_held = moved.wait(timeout=10)
+    mover.join(timeout=30)
+    assert finished_while_held, "the move waited for the taker's lock on the item"
+    assert balance(app, lot, new_place) == 1
