@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shopfloor import access
@@ -98,6 +99,8 @@ def init_app(app: Flask) -> None:
 
     # Access is checked before anything else looks at the request, CSRF included: an
     # anonymous POST is sent to the login page rather than told its token is missing.
+    # Only a body sent in chunks is read before, to refuse it whole when over the limit.
+    app.before_request(_refuse_streamed_bodies_over_the_limit)
     app.before_request(access.enforce_access)
     csrf.init_app(app)
 
@@ -161,6 +164,19 @@ def init_app(app: Flask) -> None:
     missing = access.undeclared_endpoints(app)
     if missing:
         raise RuntimeError(f"endpoints without an access declaration: {', '.join(missing)}")
+
+
+def _refuse_streamed_bodies_over_the_limit():
+    """A body sent in chunks declares no length, so MAX_CONTENT_LENGTH cannot refuse it up
+    front; Werkzeug then stops reading at the limit without a word, and a form cut short
+    still parses (and could be acted on). Read it here, up to the limit (kept for the
+    view), and refuse with 413 when more follows."""
+    limit = request.max_content_length
+    if (limit is None or request.content_length is not None
+            or "wsgi.input_terminated" not in request.environ):
+        return
+    if len(request.get_data(cache=True)) >= limit and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
 
 
 def _root():
