@@ -263,6 +263,16 @@ def to_api(number: Decimal | int, places: int = 3) -> str:
     return format(value, "f")
 
 
+def scaled_to_api(scaled: int, places: int = 3) -> str:
+    """`to_api` of a quantity as the database keeps it, an integer scaled by 10**6
+    (shopfloor.models.types), by string work alone: a trace writes tens of thousands of
+    them. to_api(Decimal(scaled).scaleb(-6)) gives the same string."""
+    digits = str(-scaled if scaled < 0 else scaled).rjust(QUANTITY_PLACES + 1, "0")
+    fraction = digits[-QUANTITY_PLACES:].rstrip("0").ljust(places, "0")
+    whole = digits[:-QUANTITY_PLACES] if scaled >= 0 else "-" + digits[:-QUANTITY_PLACES]
+    return f"{whole}.{fraction}" if fraction else whole
+
+
 def money_to_api(amount: Decimal | int) -> str:
     """Money for the API: at least two decimals ("12.50"), more for sub-cent unit costs."""
     return to_api(amount, places=2)

@@ -1,8 +1,8 @@
 """Traceability both ways, and the recall report (DESIGN.md §3 "Traceable").
 
 The closures are recursive SQL (WITH RECURSIVE works on SQLite and PostgreSQL alike), so a
-trace is a few queries however deep or wide the history: one for the set of related lots,
-one for the links between them, one for the lots' facts and one for the shipments.
+trace is a few queries however deep or wide the history: one for the related lots and the
+links between them, one for the lots' facts, and one for the shipments.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from shopfloor.domain.messages import t
-from shopfloor.domain.quantities import ZERO
+from shopfloor.domain.quantities import QUANTITY_PLACES, ZERO
 from shopfloor.extensions import db
 from shopfloor.models.master import Customer, Item, Location, Supplier
 from shopfloor.models.production import LotLink
@@ -139,12 +139,66 @@ class TraceNode:
     repeated: bool = False  # shown already elsewhere in this tree: not expanded again
 
 
-@dataclass
+#: The facts of a lot as a trace reads them, in this order; dates as ISO 8601 text.
+TRACE_FACTS = ("code", "sku", "item_name", "unit", "origin", "status", "expiry",
+               "received_on", "supplier", "supplier_lot", "kind", "id")
+
+
 class Trace:
-    direction: str
-    root: TraceNode
-    lot_count: int
-    shipments: list[ShipmentRow]
+    """What a trace found, kept as the rows it was read as: a trace of tens of thousands of
+    lots is written out as JSON far faster from tuples than through an object per node.
+    `root` is the tree of `TraceNode`s (built on first use, for pages and tests); `tree`
+    builds any other shape of it."""
+
+    def __init__(self, direction: str, root_id: int, facts: dict[int, tuple],
+                 links: dict[int, list[tuple[int, int]]], shipments: list[ShipmentRow]):
+        self.direction = direction
+        self.root_id = root_id
+        #: lot id -> its facts, a row in the order of TRACE_FACTS
+        self.facts = facts
+        #: lot id -> [(related lot id, quantity scaled by 10**6)], in the order of the ids
+        self.links = links
+        self.shipments = shipments
+
+    @property
+    def lot_count(self) -> int:
+        return len(self.facts)
+
+    def tree(self, node):
+        """The tree built by `node(lot_id, scaled_quantity, children)`, depth first in the
+        order of the links; `scaled_quantity` is None at the root, `children` is None for
+        a lot met again (`repeated`: expanded already, earlier in the tree)."""
+        links, seen = self.links, set()
+
+        def build(lot_id: int, quantity: int | None):
+            if lot_id in seen:
+                return node(lot_id, quantity, None)
+            seen.add(lot_id)
+            # Recursive enough: depth is the number of recipe levels, not of lots.
+            return node(lot_id, quantity, [build(child, scaled)
+                                           for child, scaled in links.get(lot_id, ())])
+
+        return build(self.root_id, None)
+
+    @functools.cached_property
+    def root(self) -> TraceNode:
+        facts: dict[int, LotFacts] = {}
+
+        def node(lot_id, scaled, children):
+            lot = facts.get(lot_id)
+            if lot is None:
+                lot = facts[lot_id] = LotFacts(lot_id, *self._facts_of(lot_id))
+            quantity = None if scaled is None else Decimal(scaled).scaleb(-QUANTITY_PLACES)
+            return TraceNode(lot, quantity, children or [], children is None)
+
+        return self.tree(node)
+
+    def _facts_of(self, lot_id: int) -> tuple:
+        (code, sku, item_name, unit, origin, status, expiry, received_on, supplier,
+         supplier_lot, kind, _id) = self.facts[lot_id]
+        return (code, sku, item_name, unit, kind, origin, status,
+                date.fromisoformat(expiry) if expiry else None,
+                date.fromisoformat(received_on), supplier, supplier_lot)
 
 
 def without_cycle_collection(function):
@@ -168,38 +222,53 @@ def without_cycle_collection(function):
     return wrapper
 
 
+def _iso_date(column):
+    """A date column as its ISO 8601 text, "2025-11-26": what a trace writes, read without
+    making a date of each (SQLite keeps dates as that text already)."""
+    if db.engine.dialect.name == "postgresql":
+        return sa.func.to_char(column, "YYYY-MM-DD")
+    return sa.type_coerce(column, sa.String)
+
+
 @without_cycle_collection
 def trace(lot: Lot, direction: str) -> Trace:
     """The genealogy tree of a lot: backward to every input down to supplier lots, or
-    forward to every lot made from it and every shipment that carried them."""
-    # The closure and the links inside it in one statement: every lot of the closure but
-    # the first is the far end of such a link, so the links name them all.
-    near, far = _sides(direction)
+    forward to every lot made from it and every shipment that carried them.
+
+    Two statements however large the tree, in plain Core on the tables, so that reading
+    tens of thousands of rows builds no ORM objects: the closure and the links inside it
+    (every lot of the closure but the first is the far end of such a link, so the links
+    name them all), then the facts of those lots with their items and suppliers joined.
+    (Reading the facts by joining the closure in the first statement was measured, on
+    SQLite, slower than this: the join is made on every link, not once per lot, and its
+    rows need sorting again; joining the closure in the second walks the links twice.)"""
+    tables = LotLink.__table__
+    near, far = ((tables.c.output_lot_id, tables.c.input_lot_id) if direction == BACKWARD
+                 else (tables.c.input_lot_id, tables.c.output_lot_id))
     closure = _closure([lot.id], direction)
+    connection = db.session.connection()
+    links: dict[int, list[tuple[int, int]]] = defaultdict(list)
     ids = {lot.id}
-    edges: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
-    for parent, child, quantity in db.session.execute(
-            sa.select(near, far, sa.func.sum(LotLink.quantity))
+    for parent, child, scaled in connection.execute(
+            sa.select(near, far,
+                      # The stored integers (scaled by 10**6), summed as such: PostgreSQL's
+                      # SUM of a BIGINT is a NUMERIC, hence the cast.
+                      sa.cast(sa.func.sum(sa.type_coerce(tables.c.quantity, sa.BigInteger)),
+                              sa.BigInteger))
             .where(near.in_(sa.select(closure.c.lot_id)))
             .group_by(near, far).order_by(near, far)):
-        edges[parent].append((child, quantity))
+        links[parent].append((child, scaled))
         ids.add(child)
-    facts = lot_facts(ids)
-    seen: set[int] = set()
-
-    def build(lot_id: int, quantity: Decimal | None) -> TraceNode:
-        node = TraceNode(facts[lot_id], quantity)
-        if lot_id in seen:
-            node.repeated = True
-            return node
-        seen.add(lot_id)
-        # Iterative enough: depth is the number of recipe levels, not the number of lots.
-        node.children = [build(child, qty) for child, qty in edges.get(lot_id, [])]
-        return node
-
-    root = build(lot.id, None)
+    lots, items, suppliers = Lot.__table__, Item.__table__, Supplier.__table__
+    facts = {row[-1]: row for row in connection.execute(
+        sa.select(lots.c.code, items.c.sku, items.c.name, items.c.unit, lots.c.origin,
+                  lots.c.status, _iso_date(lots.c.expiry), _iso_date(lots.c.received_on),
+                  suppliers.c.name, lots.c.supplier_lot, items.c.kind, lots.c.id)
+        .join(items, items.c.id == lots.c.item_id)
+        .outerjoin(suppliers, suppliers.c.id == lots.c.supplier_id)
+        .where(among(lots.c.id, ids)))}
     shipped = shipments_of(ids) if direction == FORWARD else []
-    return Trace(direction, root, len(ids), shipped)
+    return Trace(direction, lot.id, facts, links, shipped)
 
 
 # --- recall ---------------------------------------------------------------------------------

@@ -32,8 +32,8 @@ PINNED = {
     "scan": 3,
     "lot page": 6,
     "suggestions": 8,
-    "trace backward": 7,
-    "trace forward": 8,
+    "trace backward": 5,  # token 2, the lot, the closure and its links, the lots' facts
+    "trace forward": 6,  # the same and the shipments
     "recall": 11,
     "valuation": 3,
     "receipt": 19,

@@ -20,6 +20,7 @@ from shopfloor.domain.quantities import (
     quantize_unit_cost,
     round_fraction,
     round_money,
+    scaled_to_api,
     to_api,
 )
 
@@ -257,3 +258,16 @@ def test_formatted_quantity_is_never_scientific_and_parses_back(quantity):
     text = format_quantity(quantity)
     assert "E" not in text.upper()
     assert parse_quantity(text) == quantity
+
+
+@given(st.integers(min_value=-(10**18), max_value=10**18), st.integers(min_value=0, max_value=8))
+def test_a_stored_quantity_is_written_for_the_api_as_its_decimal_would_be(scaled, places):
+    # The database keeps quantities as integers scaled by 10**6; a trace writes them
+    # straight from those.
+    assert scaled_to_api(scaled, places) == to_api(D(scaled).scaleb(-QUANTITY_PLACES), places)
+
+
+@pytest.mark.parametrize("scaled, text", [(0, "0.000"), (1, "0.000001"), (-1, "-0.000001"),
+                                          (12_500_000, "12.500"), (-7_000_000, "-7.000")])
+def test_stored_quantities_for_the_api(scaled, text):
+    assert scaled_to_api(scaled) == text
