@@ -222,6 +222,20 @@ def without_cycle_collection(function):
     return wrapper
 
 
+def _in_closure(column, closure):
+    """`column IN (SELECT lot_id FROM closure)`. PostgreSQL guesses a recursive closure's
+    size badly and, for `IN`, merge-joins it with a scan of every link (the bench's trace:
+    750,000 of them, 130 ms); as `= ANY(ARRAY(...))` it reads the closure once and looks
+    each lot up in the index (65 ms). SQLite looks them up either way."""
+    lot_ids = sa.select(closure.c.lot_id)
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == sa.any_(sa.func.array(lot_ids.scalar_subquery(),
+                                               type_=ARRAY(sa.Integer)))
+    return column.in_(lot_ids)
+
+
 def _iso_date(column):
     """A date column as its ISO 8601 text, "2025-11-26": what a trace writes, read without
     making a date of each (SQLite keeps dates as that text already)."""
@@ -255,7 +269,7 @@ def trace(lot: Lot, direction: str) -> Trace:
                       # SUM of a BIGINT is a NUMERIC, hence the cast.
                       sa.cast(sa.func.sum(sa.type_coerce(tables.c.quantity, sa.BigInteger)),
                               sa.BigInteger))
-            .where(near.in_(sa.select(closure.c.lot_id)))
+            .where(_in_closure(near, closure))
             .group_by(near, far).order_by(near, far)):
         links[parent].append((child, scaled))
         ids.add(child)
