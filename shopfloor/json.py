@@ -41,10 +41,11 @@ _ORJSON_OPTIONS = orjson.OPT_OMIT_MICROSECONDS | orjson.OPT_APPEND_NEWLINE
 def large_response(body):
     """`current_app.json.response(body)`, the same bytes, written by orjson: for answers of
     megabytes (a trace of tens of thousands of lots is 13 MB), where the standard library's
-    encoder takes several times as long. Indented answers (debug mode) go the usual way."""
+    encoder takes several times as long. `body` may hold `orjson.Fragment`s, JSON written
+    already. Indented in debug mode, as the provider indents."""
     provider = current_app.json
+    options = _ORJSON_OPTIONS
     if provider.compact is False or (provider.compact is None and current_app.debug):
-        return provider.response(body)
-    return current_app.response_class(orjson.dumps(body, default=_default,
-                                                   option=_ORJSON_OPTIONS),
+        options |= orjson.OPT_INDENT_2
+    return current_app.response_class(orjson.dumps(body, default=_default, option=options),
                                       mimetype=provider.mimetype)

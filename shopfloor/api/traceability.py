@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 from flask import request
 from flask_login import current_user
 
@@ -35,19 +36,11 @@ def facts_json(facts: genealogy.LotFacts) -> dict:
             "supplier": facts.supplier, "supplier_lot": facts.supplier_lot}
 
 
-#: The keys of a lot's facts in a trace's JSON, in the order of genealogy.TRACE_FACTS
-#: (whose last two, the item's kind and the lot's id, are not written).
-TRACE_FACT_KEYS = ("code", "item", "item_name", "unit", "origin", "status", "expiry",
-                   "received_on", "supplier", "supplier_lot")
-
-
 def tree_json(found: genealogy.Trace) -> dict:
     """A trace tree as JSON, straight from the rows the trace read (43,682 nodes for the
-    bench's backward trace). A lot met several times in the tree (`repeated`) shares one
-    dict of facts, made once per lot; each quantity is written once per value."""
-    # strict=False: a row of facts ends with the kind and the id, which are not written.
-    facts = {lot_id: dict(zip(TRACE_FACT_KEYS, row, strict=False))
-             for lot_id, row in found.facts.items()}
+    bench's backward trace): each lot's facts as the database wrote them (orjson writes a
+    Fragment as it is), each quantity written once per value."""
+    facts = {lot_id: orjson.Fragment(text) for lot_id, (text, _kind) in found.facts.items()}
     amounts = {scaled: scaled_to_api(scaled)
                for scaled in {scaled for links in found.links.values() for _, scaled in links}}
     amounts[None] = None  # the root's

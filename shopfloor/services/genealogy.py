@@ -139,14 +139,15 @@ class TraceNode:
     repeated: bool = False  # shown already elsewhere in this tree: not expanded again
 
 
-#: The facts of a lot as a trace reads them, in this order; dates as ISO 8601 text.
-TRACE_FACTS = ("code", "sku", "item_name", "unit", "origin", "status", "expiry",
-               "received_on", "supplier", "supplier_lot", "kind", "id")
+#: A lot's facts in a trace, as the API writes them: these keys, in this order, of one JSON
+#: object (dates as ISO 8601 text), made by the database itself (`_facts_json`).
+TRACE_FACTS = ("code", "item", "item_name", "unit", "origin", "status", "expiry",
+               "received_on", "supplier", "supplier_lot")
 
 
 class Trace:
     """What a trace found, kept as the rows it was read as: a trace of tens of thousands of
-    lots is written out as JSON far faster from tuples than through an object per node.
+    lots is written out as JSON far faster from those than through an object per node.
     `root` is the tree of `TraceNode`s (built on first use, for pages and tests); `tree`
     builds any other shape of it."""
 
@@ -154,7 +155,7 @@ class Trace:
                  links: dict[int, list[tuple[int, int]]], shipments: list[ShipmentRow]):
         self.direction = direction
         self.root_id = root_id
-        #: lot id -> its facts, a row in the order of TRACE_FACTS
+        #: lot id -> (its facts as a JSON object of TRACE_FACTS, its item's kind)
         self.facts = facts
         #: lot id -> [(related lot id, quantity scaled by 10**6)], in the order of the ids
         self.links = links
@@ -194,8 +195,9 @@ class Trace:
         return self.tree(node)
 
     def _facts_of(self, lot_id: int) -> tuple:
+        text, kind = self.facts[lot_id]
         (code, sku, item_name, unit, origin, status, expiry, received_on, supplier,
-         supplier_lot, kind, _id) = self.facts[lot_id]
+         supplier_lot) = json.loads(text).values()
         return (code, sku, item_name, unit, kind, origin, status,
                 date.fromisoformat(expiry) if expiry else None,
                 date.fromisoformat(received_on), supplier, supplier_lot)
@@ -236,6 +238,26 @@ def _in_closure(column, closure):
     return column.in_(lot_ids)
 
 
+def _facts_json(lots, items, suppliers):
+    """A lot's facts as the API writes them, one JSON object of TRACE_FACTS, compact, made
+    by the database: a trace of tens of thousands of lots then reads one text per lot
+    rather than ten values, and writes it out as it is (tests/integration/
+    test_trace_facts_json.py holds both databases' text to Python's, awkward strings too)."""
+    values = (lots.c.code, items.c.sku, items.c.name, items.c.unit, lots.c.origin,
+              lots.c.status, _iso_date(lots.c.expiry), _iso_date(lots.c.received_on),
+              suppliers.c.name, lots.c.supplier_lot)
+    if db.engine.dialect.name == "postgresql":
+        # json_build_object puts spaces after colons and commas: written out instead, each
+        # value by to_json (escaped as Python's json module escapes it).
+        parts = []
+        for n, (key, value) in enumerate(zip(TRACE_FACTS, values, strict=True)):
+            parts += [sa.literal(("{" if n == 0 else ",") + json.dumps(key) + ":"),
+                      sa.func.coalesce(sa.cast(sa.func.to_json(value), sa.Text), "null")]
+        return sa.func.concat(*parts, "}")
+    return sa.func.json_object(*[part for key, value in zip(TRACE_FACTS, values, strict=True)
+                                 for part in (key, value)])
+
+
 def _iso_date(column):
     """A date column as its ISO 8601 text, "2025-11-26": what a trace writes, read without
     making a date of each (SQLite keeps dates as that text already)."""
@@ -274,10 +296,8 @@ def trace(lot: Lot, direction: str) -> Trace:
         links[parent].append((child, scaled))
         ids.add(child)
     lots, items, suppliers = Lot.__table__, Item.__table__, Supplier.__table__
-    facts = {row[-1]: row for row in connection.execute(
-        sa.select(lots.c.code, items.c.sku, items.c.name, items.c.unit, lots.c.origin,
-                  lots.c.status, _iso_date(lots.c.expiry), _iso_date(lots.c.received_on),
-                  suppliers.c.name, lots.c.supplier_lot, items.c.kind, lots.c.id)
+    facts = {lot_id: (text, kind) for lot_id, text, kind in connection.execute(
+        sa.select(lots.c.id, _facts_json(lots, items, suppliers), items.c.kind)
         .join(items, items.c.id == lots.c.item_id)
         .outerjoin(suppliers, suppliers.c.id == lots.c.supplier_id)
         .where(among(lots.c.id, ids)))}
