@@ -321,17 +321,7 @@ def pick(number: str, data: Mapping, user: User, key: str | None = None) -> Prod
                                     sku=lot.item.sku, order=order.number),
                                   field="lot")
         on = today()
-        candidates = stock_lots([lot.item_id], on, include_unusable=True).get(lot.item_id, [])
-        this = next((c for c in candidates if c.code == lot.code), None)
-        if this is None:
-            this = fefo.StockLot(lot.code, lot.expiry, lot.received_on, lot.status)
-        why_not = fefo.pickable(this, on)
-        if why_not is not None:
-            messages = {"expired": t("lot {lot} expired on {expiry}", lot=lot.code,
-                                     expiry=lot.expiry),
-                        "quarantine": t("lot {lot} is in quarantine", lot=lot.code),
-                        "rejected": t("lot {lot} is rejected", lot=lot.code)}
-            raise ValidationError(messages[why_not], field="lot", code=why_not)
+        this, candidates = lot_to_take(lot, on)
         if not this.locations:  # used up (or only in quarantine or WIP): a conflict, not a 404
             raise InsufficientStock(t("nothing of lot {lot} is left in a free location",
                                       lot=lot.code),
@@ -373,6 +363,22 @@ def pick(number: str, data: Mapping, user: User, key: str | None = None) -> Prod
         requirement.reserved = max(requirement.reserved - quantity, ZERO)
         order.status = "in_progress"
     return picked
+
+
+def lot_to_take(lot: Lot, on: date) -> tuple[fefo.StockLot, list[fefo.StockLot]]:
+    """A scanned lot as stock to pick or ship (with its free places), and every lot of its
+    item; refused (422, saying why) when it is expired, in quarantine or rejected."""
+    candidates = stock_lots([lot.item_id], on, include_unusable=True).get(lot.item_id, [])
+    this = next((c for c in candidates if c.code == lot.code), None) or \
+        fefo.StockLot(lot.code, lot.expiry, lot.received_on, lot.status)
+    why_not = fefo.pickable(this, on)
+    if why_not is not None:
+        reasons = {"expired": t("lot {lot} expired on {expiry}", lot=lot.code,
+                                expiry=lot.expiry),
+                   "quarantine": t("lot {lot} is in quarantine", lot=lot.code),
+                   "rejected": t("lot {lot} is rejected", lot=lot.code)}
+        raise ValidationError(reasons[why_not], field="lot", code=why_not)
+    return this, candidates
 
 
 def _pick_location(data: Mapping, lot: fefo.StockLot) -> Location:

@@ -21,6 +21,7 @@ from shopfloor.services.master import find_party, get_location
 from shopfloor.services.production import (
     _pick_location,
     _refuse_taking_others_reservations_of,
+    lot_to_take,
     stock_lots,
 )
 from shopfloor.services.stock import get_lot, next_number, post_move, today
@@ -72,16 +73,7 @@ def _ship_line(session, shipment: Shipment, raw, on, user: User, key: str | None
     if not isinstance(raw, Mapping):
         raise ValidationError(t("each line needs lot and quantity"), field="lines")
     lot = get_lot(fields.text(raw, "lot", required=True, max_length=80))
-    candidates = stock_lots([lot.item_id], on, include_unusable=True).get(lot.item_id, [])
-    this = next((c for c in candidates if c.code == lot.code), None) or \
-        fefo.StockLot(lot.code, lot.expiry, lot.received_on, lot.status)
-    why_not = fefo.pickable(this, on)
-    if why_not is not None:
-        reasons = {"expired": t("lot {lot} expired on {expiry}", lot=lot.code,
-                                expiry=lot.expiry),
-                   "quarantine": t("lot {lot} is in quarantine", lot=lot.code),
-                   "rejected": t("lot {lot} is rejected", lot=lot.code)}
-        raise ValidationError(reasons[why_not], field="lot", code=why_not)
+    this, _others = lot_to_take(lot, on)
     code = fields.text(raw, "location", max_length=40)
     location = get_location(code) if code else _pick_location({}, this)
     if location.kind in UNAVAILABLE_LOCATION_KINDS:
