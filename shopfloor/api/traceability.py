@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import orjson
-from flask import request
+from flask import current_app, request
 from flask_login import current_user
 
 from shopfloor.access import allow
@@ -36,11 +38,12 @@ def facts_json(facts: genealogy.LotFacts) -> dict:
             "supplier": facts.supplier, "supplier_lot": facts.supplier_lot}
 
 
-def tree_json(found: genealogy.Trace) -> dict:
+def tree_json(found: genealogy.Trace, facts_as=orjson.Fragment) -> dict:
     """A trace tree as JSON, straight from the rows the trace read (43,682 nodes for the
     bench's backward trace): each lot's facts as the database wrote them (orjson writes a
-    Fragment as it is), each quantity written once per value."""
-    facts = {lot_id: orjson.Fragment(text) for lot_id, (text, _kind) in found.facts.items()}
+    Fragment as it is; `facts_as=json.loads` for another encoder), each quantity written
+    once per value."""
+    facts = {lot_id: facts_as(text) for lot_id, (text, _kind) in found.facts.items()}
     amounts = {scaled: scaled_to_api(scaled)
                for scaled in {scaled for links in found.links.values() for _, scaled in links}}
     amounts[None] = None  # the root's
@@ -83,7 +86,13 @@ def trace_lot(code):
     body = {"direction": direction, "lot_count": found.lot_count, "tree": tree_json(found)}
     if direction == genealogy.FORWARD:
         body["shipments"] = [shipment_row_json(row) for row in found.shipments]
-    return large_response(body)  # written here, while the collector is paused
+    try:
+        return large_response(body)  # written here, while the collector is paused
+    except orjson.JSONEncodeError:
+        # orjson nests at most 255 levels: a chain of 127 production levels or more (a
+        # starter re-fed into every day's batch) is written by the standard encoder.
+        body["tree"] = tree_json(found, facts_as=json.loads)
+        return current_app.json.response(body)
 
 
 def recall_json(report: genealogy.Recall) -> dict:

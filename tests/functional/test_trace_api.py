@@ -4,15 +4,17 @@ to two customers, a second wax lot left unused."""
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
 from shopfloor.extensions import db
+from shopfloor.models.production import LotLink
 from shopfloor.models.shipping import Shipment
 from shopfloor.models.stock import Lot
-from tests.factories import balance, count_rows
+from tests.factories import balance, count_rows, make_item, make_location, receive
 from tests.integration.test_traceability import history  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.usefixtures("history")
@@ -177,3 +179,30 @@ def test_quarantining_a_recall_needs_a_reason(app, api):
     assert response.status_code == 422
     assert response.get_json()["error"]["field"] == "reason"
     assert lot_status(app, "WAX-A") == "available"
+
+
+def test_a_chain_deeper_than_orjson_nests_is_still_traced(app, api, supervisor):
+    """A starter or rework lot fed into every day's batch makes chains of hundreds of
+    levels; orjson stops at 255 levels of nesting (two per level of the tree)."""
+    item, shelf = make_item(app), make_location(app)
+    codes = [receive(app, supervisor, item, shelf, quantity="1") for _ in range(LEVELS + 1)]
+    with app.app_context():
+        ids = dict(db.session.execute(sa.select(Lot.code, Lot.id).where(Lot.code.in_(codes))).all())
+        db.session.add_all(LotLink(input_lot_id=ids[made_from], output_lot_id=ids[made],
+                                   quantity=Decimal("0.5"))
+                           for made_from, made in itertools.pairwise(codes))
+        db.session.commit()
+
+    response = api("operator").get(f"/api/v1/lots/{codes[-1]}/trace?direction=backward")
+
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["lot_count"] == LEVELS + 1
+    node, depth = body["tree"], 0
+    while node["children"]:
+        assert node["children"][0]["quantity"] == "0.500"
+        node, depth = node["children"][0], depth + 1
+    assert depth == LEVELS and node["lot"]["code"] == codes[0]
+
+
+LEVELS = 140
