@@ -1,6 +1,7 @@
-"""One-handed on a small phone: at 360 px wide no main screen scrolls sideways, and everything
+"""One-handed on a small phone: at 360 px wide no main screen scrolls sideways, everything
 a thumb can press is at least 48 px each way — a checkbox by its label, a link in a list by
-its whole row. Links inside running text are exempt, as WCAG exempts them."""
+its whole row (links inside running text are exempt, as WCAG exempts them) — and nothing lies
+over what it should press."""
 
 from __future__ import annotations
 
@@ -35,6 +36,28 @@ TOO_SMALL = """(tap) => [...document.querySelectorAll(
     })
     .filter(([, width, height]) => width < tap || height < tap)"""
 
+# What a thumb presses must be what it reaches: nothing (a stretched link's box, a bar)
+# lies over the middle of any link or control.
+COVERED = """() => [...document.querySelectorAll(
+        'a, button, input:not([type=hidden]), select, textarea, summary')]
+    .filter((e) => e.offsetParent !== null)
+    .filter((e) => {  // inside a closed <details> only its own summary can be pressed
+        for (let d = e.closest("details:not([open])"); d;
+             d = d.parentElement?.closest("details:not([open])")) {
+            if (e.closest("summary")?.parentElement !== d) return false;
+        }
+        return true;
+    })
+    .map((e) => {
+        e.scrollIntoView({ block: "center", inline: "center" });
+        const box = e.getBoundingClientRect();
+        const hit = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+        const reached = hit && (e === hit || e.contains(hit) || hit.control === e);
+        return reached ? null : `${e.tagName.toLowerCase()} "${(e.textContent || e.name || "")
+            .trim().slice(0, 30)}" under ${hit ? hit.outerHTML.slice(0, 60) : "nothing"}`;
+    })
+    .filter(Boolean)"""
+
 
 @pytest.fixture
 def workshop(app, make_user):
@@ -65,8 +88,9 @@ def test_main_screens_fit_a_small_phone_with_thumb_sized_targets(browser, server
             page.goto(f"{server}{path}")
             wide = page.evaluate("document.documentElement.scrollWidth")
             small = page.evaluate(TOO_SMALL, TAP)
-            if wide > SMALL_PHONE["width"] or small:
-                found[path] = {"scroll width": wide, "too small": small}
+            covered = page.evaluate(COVERED)
+            if wide > SMALL_PHONE["width"] or small or covered:
+                found[path] = {"scroll width": wide, "too small": small, "covered": covered}
         assert not found, found
     finally:
         context.close()
