@@ -80,3 +80,26 @@ def balance(app, lot_code: str, location_code: str) -> Decimal:
 def count_rows(app, model) -> int:
     with app.app_context():
         return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def make_chain(app, username: str, levels: int) -> list[str]:
+    """Lots each made from the one before, `levels` deep (as a starter re-fed into every
+    day's batch): their codes, the first one first. The links are written directly."""
+    import itertools
+
+    import sqlalchemy as sa
+
+    from shopfloor.extensions import db
+    from shopfloor.models.production import LotLink
+    from shopfloor.models.stock import Lot
+
+    item, shelf = make_item(app), make_location(app)
+    codes = [receive(app, username, item, shelf, quantity="1") for _ in range(levels + 1)]
+    with app.app_context():
+        ids = dict(db.session.execute(sa.select(Lot.code, Lot.id)
+                                      .where(Lot.code.in_(codes))).all())
+        db.session.add_all(LotLink(input_lot_id=ids[made_from], output_lot_id=ids[made],
+                                   quantity=Decimal("0.5"))
+                           for made_from, made in itertools.pairwise(codes))
+        db.session.commit()
+    return codes

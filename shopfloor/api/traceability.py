@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 import orjson
-from flask import current_app, request
+from flask import request
 from flask_login import current_user
 
 from shopfloor.access import allow
@@ -38,23 +36,32 @@ def facts_json(facts: genealogy.LotFacts) -> dict:
             "supplier": facts.supplier, "supplier_lot": facts.supplier_lot}
 
 
-def tree_json(found: genealogy.Trace, facts_as=orjson.Fragment) -> dict:
+def tree_json(found: genealogy.Trace) -> dict:
     """A trace tree as JSON, straight from the rows the trace read (43,682 nodes for the
     bench's backward trace): each lot's facts as the database wrote them (orjson writes a
-    Fragment as it is; `facts_as=json.loads` for another encoder), each quantity written
-    once per value."""
-    facts = {lot_id: facts_as(text) for lot_id, (text, _kind) in found.facts.items()}
+    Fragment as it is), each quantity written once per value.
+
+    orjson nests at most 255 levels (two per level of the tree), and a chain of daily
+    batches can be hundreds of levels deep: a node every FRAGMENT_LEVELS levels down is
+    written out there and then, and its parent holds the text."""
+    facts = {lot_id: orjson.Fragment(text) for lot_id, (text, _kind) in found.facts.items()}
     amounts = {scaled: scaled_to_api(scaled)
                for scaled in {scaled for links in found.links.values() for _, scaled in links}}
     amounts[None] = None  # the root's
 
-    def node(lot_id, scaled, children):
+    def node(lot_id, scaled, children, depth):
         if children is None:  # expanded elsewhere in this tree
             return {"lot": facts[lot_id], "quantity": amounts[scaled], "children": [],
                     "repeated": True}
-        return {"lot": facts[lot_id], "quantity": amounts[scaled], "children": children}
+        made = {"lot": facts[lot_id], "quantity": amounts[scaled], "children": children}
+        if depth % FRAGMENT_LEVELS or not depth:
+            return made
+        return orjson.Fragment(orjson.dumps(made))
 
     return found.tree(node)
+
+
+FRAGMENT_LEVELS = 100
 
 
 def shipment_row_json(row: genealogy.ShipmentRow) -> dict:
@@ -86,13 +93,7 @@ def trace_lot(code):
     body = {"direction": direction, "lot_count": found.lot_count, "tree": tree_json(found)}
     if direction == genealogy.FORWARD:
         body["shipments"] = [shipment_row_json(row) for row in found.shipments]
-    try:
-        return large_response(body)  # written here, while the collector is paused
-    except orjson.JSONEncodeError:
-        # orjson nests at most 255 levels: a chain of 127 production levels or more (a
-        # starter re-fed into every day's batch) is written by the standard encoder.
-        body["tree"] = tree_json(found, facts_as=json.loads)
-        return current_app.json.response(body)
+    return large_response(body)  # written here, while the collector is paused
 
 
 def recall_json(report: genealogy.Recall) -> dict:

@@ -166,26 +166,33 @@ class Trace:
         return len(self.facts)
 
     def tree(self, node):
-        """The tree built by `node(lot_id, scaled_quantity, children)`, depth first in the
-        order of the links; `scaled_quantity` is None at the root, `children` is None for
-        a lot met again (`repeated`: expanded already, earlier in the tree)."""
-        links, seen = self.links, set()
-
-        def build(lot_id: int, quantity: int | None):
-            if lot_id in seen:
-                return node(lot_id, quantity, None)
-            seen.add(lot_id)
-            # Recursive enough: depth is the number of recipe levels, not of lots.
-            return node(lot_id, quantity, [build(child, scaled)
-                                           for child, scaled in links.get(lot_id, ())])
-
-        return build(self.root_id, None)
+        """The tree built by `node(lot_id, scaled_quantity, children, depth)`, depth first in
+        the order of the links; `scaled_quantity` is None at the root (depth 0), `children`
+        is None for a lot met again (`repeated`: expanded already, earlier in the tree)."""
+        # Walked with a stack of its own, not by recursion: a starter or rework lot fed into
+        # every day's batch makes chains of hundreds of levels, past Python's recursion limit.
+        links, seen = self.links, {self.root_id}
+        stack = [(self.root_id, None, iter(links.get(self.root_id, ())), [])]
+        while True:
+            lot_id, quantity, pending, children = stack[-1]
+            following = next(pending, None)
+            if following is None:  # every child built: build this one
+                stack.pop()
+                made = node(lot_id, quantity, children, len(stack))
+                if not stack:
+                    return made
+                stack[-1][3].append(made)
+            elif following[0] in seen:
+                children.append(node(following[0], following[1], None, len(stack)))
+            else:
+                seen.add(following[0])
+                stack.append((*following, iter(links.get(following[0], ())), []))
 
     @functools.cached_property
     def root(self) -> TraceNode:
         facts: dict[int, LotFacts] = {}
 
-        def node(lot_id, scaled, children):
+        def node(lot_id, scaled, children, _depth):
             lot = facts.get(lot_id)
             if lot is None:
                 lot = facts[lot_id] = LotFacts(lot_id, *self._facts_of(lot_id))

@@ -16,8 +16,9 @@ from shopfloor.models.audit import AuditEvent
 from shopfloor.models.shipping import Shipment
 from shopfloor.models.stock import Balance, Lot
 from shopfloor.services import stock
+from shopfloor.web.trace.routes import PAGE_LEVELS
 from tests.conftest import PASSWORD
-from tests.factories import balance, count_rows, user
+from tests.factories import balance, count_rows, make_chain, user
 from tests.integration.test_traceability import history  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.usefixtures("history")
@@ -347,3 +348,17 @@ def test_an_operator_may_not_run_a_recall_or_read_the_audit_trail(client, signed
     response = getattr(client, method)(url, data={"lot": "WAX-A", "reason": "x"}
                                        if method == "post" else None)
     assert response.status_code == 403
+
+
+def test_a_very_deep_genealogy_shows_its_first_levels_and_opens_the_rest(app, client, signed_in,
+                                                                         supervisor):
+    codes = make_chain(app, supervisor, 600)
+    signed_in()
+
+    page = client.get(f"/lots/{codes[-1]}/genealogy")
+
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    last_shown = codes[-1 - PAGE_LEVELS]
+    assert f'href="/l/{last_shown}"' in html and f'href="/l/{codes[-2 - PAGE_LEVELS]}"' not in html
+    assert f'href="/lots/{last_shown}/genealogy"' in html

@@ -163,25 +163,34 @@ def packing_slip(number):
 @dataclass
 class TreeNode:
     """A genealogy node as shown: the lot, and the shipments of it (forward trees only, and
-    only where the lot first appears)."""
+    only where the lot first appears). `cut`: it has more levels below than the page shows."""
 
     node: genealogy.TraceNode
     parent: genealogy.TraceNode | None
     shipments: list = field(default_factory=list)
     children: list[TreeNode] = field(default_factory=list)
+    cut: bool = False
+
+
+#: Levels a genealogy page shows; deeper ones open from the last lot shown. Nobody reads a
+#: list nested further on a phone, and a chain of daily batches can be hundreds deep.
+PAGE_LEVELS = 30
 
 
 def _display_tree(trace: genealogy.Trace) -> TreeNode:
     by_lot = queries.shipments_by_lot(trace.shipments)
     shown: set[int] = set()
 
-    def wrap(node, parent) -> TreeNode:
+    def wrap(node, parent, level: int) -> TreeNode:
         first = node.lot.id not in shown
         shown.add(node.lot.id)
+        if level == PAGE_LEVELS:
+            return TreeNode(node, parent, by_lot.get(node.lot.id, []) if first else [],
+                            cut=bool(node.children))
         return TreeNode(node, parent, by_lot.get(node.lot.id, []) if first else [],
-                        [wrap(child, node) for child in node.children])
+                        [wrap(child, node, level + 1) for child in node.children])
 
-    return wrap(trace.root, None)
+    return wrap(trace.root, None, 0)
 
 
 @bp.route("/lots/<path:code>/genealogy")
