@@ -70,15 +70,27 @@ def sign_in_without_a_page(context, base: str, username: str) -> None:
     assert response.ok and "/login" not in response.url, response.url
 
 
-def wait_for_service_worker(page) -> None:
-    """Until the page is controlled by the active service worker."""
-    page.evaluate("""async () => {
-        await navigator.serviceWorker.ready;
-        if (!navigator.serviceWorker.controller) {
-            await new Promise((resolve) => navigator.serviceWorker.addEventListener(
-                "controllerchange", resolve, { once: true }));
-        }
-    }""")
+def wait_for_service_worker(page, seconds: float = 30) -> None:
+    """Until the page is controlled by the active service worker; after `seconds`, fail
+    saying how far the worker got (a promise that never settles would hang the suite)."""
+    page.evaluate("""async (seconds) => {
+        const controlled = (async () => {
+            await navigator.serviceWorker.ready;
+            if (!navigator.serviceWorker.controller) {
+                await new Promise((resolve) => navigator.serviceWorker.addEventListener(
+                    "controllerchange", resolve, { once: true }));
+            }
+        })();
+        const late = new Promise((_, reject) => setTimeout(async () => {
+            const reg = await navigator.serviceWorker.getRegistration("/");
+            const state = (w) => w ? w.state : "none";
+            reject(new Error(`no controlling service worker after ${seconds} s: registration `
+                + `${reg ? "found" : "missing"}, installing ${state(reg?.installing)}, waiting `
+                + `${state(reg?.waiting)}, active ${state(reg?.active)}, controller `
+                + `${state(navigator.serviceWorker.controller)}`));
+        }, seconds * 1000));
+        await Promise.race([controlled, late]);
+    }""", seconds)
 
 
 def wait_for_forms(page) -> None:
