@@ -34,32 +34,32 @@ def _code(data: Mapping, field: str, *, required: bool, max_length: int = 40) ->
 
 # --- lookups -----------------------------------------------------------------------------
 
+def _the_one(model, column, value, not_found, field: str):
+    """The row of `model` whose `column` is `value`, or 404 naming `field` with the message
+    `not_found()` (made only then: lookups sit on every scan and receipt)."""
+    found = db.session.scalar(sa.select(model).where(column == value))
+    if found is None:
+        raise NotFound(not_found(), field=field)
+    return found
+
+
 def get_item(sku: str, field: str = "item") -> Item:
-    item = db.session.scalar(sa.select(Item).where(Item.sku == sku))
-    if item is None:
-        raise NotFound(t("no item with SKU {sku}", sku=sku), field=field)
-    return item
+    return _the_one(Item, Item.sku, sku, lambda: t("no item with SKU {sku}", sku=sku), field)
 
 
 def get_location(code: str, field: str = "location") -> Location:
-    location = db.session.scalar(sa.select(Location).where(Location.code == code))
-    if location is None:
-        raise NotFound(t("no location with code {code}", code=code), field=field)
-    return location
+    return _the_one(Location, Location.code, code,
+                    lambda: t("no location with code {code}", code=code), field)
 
 
 def get_supplier(name: str, field: str = "supplier") -> Supplier:
-    supplier = db.session.scalar(sa.select(Supplier).where(Supplier.name == name))
-    if supplier is None:
-        raise NotFound(t("no supplier named {name}", name=name), field=field)
-    return supplier
+    return _the_one(Supplier, Supplier.name, name,
+                    lambda: t("no supplier named {name}", name=name), field)
 
 
 def get_customer(name: str, field: str = "customer") -> Customer:
-    customer = db.session.scalar(sa.select(Customer).where(Customer.name == name))
-    if customer is None:
-        raise NotFound(t("no customer named {name}", name=name), field=field)
-    return customer
+    return _the_one(Customer, Customer.name, name,
+                    lambda: t("no customer named {name}", name=name), field)
 
 
 def find_party(model, key: str):
