@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
+HTTPS_PORT ?= 5443
 WORKERS ?= 2
 export FLASK_APP := shopfloor
 
@@ -22,11 +23,12 @@ install-test: install
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	scripts/system-deps
 
-## run: migrate, load demo data into an empty database, and serve on 0.0.0.0:$(PORT)
+## run: migrate, load demo data into an empty database, and serve HTTP on $(PORT) and HTTPS
+## (a local certificate authority under instance/tls/) on $(HTTPS_PORT); SHOPFLOOR_TLS=off: HTTP only
 run: install
 	$(BIN)/flask --app shopfloor db upgrade
 	$(BIN)/flask --app shopfloor demo --if-empty
-	$(BIN)/gunicorn --workers $(WORKERS) --bind 0.0.0.0:$(PORT) --access-logfile - wsgi:app
+	$(BIN)/flask --app shopfloor serve --port $(PORT) --https-port $(HTTPS_PORT) --workers $(WORKERS)
 
 ## test: the whole suite on SQLite, then again on a throw-away PostgreSQL
 test: install-test

@@ -148,6 +148,46 @@ def synth_command(lots, seed, end, ready_orders, manifest):
                        "hot_spots": summary.hot_spots}, out, indent=2)
 
 
+@click.command("serve")
+@with_appcontext
+@click.option("--port", type=int, envvar="PORT", default=5000, show_default=True,
+              help="Plain HTTP port ($PORT).")
+@click.option("--https-port", type=int, envvar="HTTPS_PORT", default=5443, show_default=True,
+              help="HTTPS port ($HTTPS_PORT); SHOPFLOOR_TLS=off serves no HTTPS.")
+@click.option("--workers", type=int, envvar="WORKERS", default=2, show_default=True,
+              help="gunicorn workers per server ($WORKERS).")
+def serve_command(port, https_port, workers):
+    """Serve HTTP and HTTPS (local certificate authority) for phones on this network."""
+    import os
+
+    from flask import current_app
+
+    from shopfloor import ROOT
+    from shopfloor.serving import launcher, network, tls
+    from shopfloor.services.demo import DEMO_PASSWORD, demo_sign_ins
+
+    tls_enabled = current_app.config["SHOPFLOOR_TLS"]
+    serve_plan = launcher.plan(current_app.instance_path, port, https_port, tls_enabled)
+    sign_ins = [f"{name} / {DEMO_PASSWORD}  ({role})" for name, role in demo_sign_ins()]
+    click.echo(launcher.banner(serve_plan, sign_ins, port, https_port), nl=False)
+    # The servers' workers build the /phone page's address from the same port.
+    os.environ["HTTPS_PORT"] = str(https_port)
+    commands = [launcher.gunicorn_command(serve_plan.http_bind, workers)]
+    if serve_plan.tls_files is not None:
+        commands.append(launcher.gunicorn_command(serve_plan.https_bind, workers,
+                                                  serve_plan.tls_files))
+
+    def renew():
+        renewed = tls.ensure_certificates(launcher.tls_directory(current_app.instance_path),
+                                          network.machine_identity())
+        if renewed.made_authority:
+            click.echo("shopfloor: this machine's names or addresses changed: a new "
+                       "certificate authority was made; trust it again on each phone (/phone)",
+                       err=True)
+
+    sys.exit(launcher.supervise(commands, cwd=ROOT, recheck=renew if tls_enabled else None))
+
+
 def register(app) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
@@ -156,3 +196,4 @@ def register(app) -> None:
     app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(synth_command)
+    app.cli.add_command(serve_command)

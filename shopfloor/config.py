@@ -57,6 +57,11 @@ def from_environment(instance_path: Path) -> dict:
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ("en", "ro"),
         "PROXY_COUNT": int(os.environ.get("SHOPFLOOR_PROXY_COUNT", "0")),
+        # HTTPS with the local certificate authority (shopfloor.serving); off behind a proxy
+        # that has a real certificate.
+        "SHOPFLOOR_TLS": os.environ.get("SHOPFLOOR_TLS", "on").strip().lower()
+        not in ("off", "0", "false", "no"),
+        "HTTPS_PORT": int(os.environ.get("HTTPS_PORT", "5443")),
         # Failed logins allowed in LOGIN_WINDOW before further attempts are refused.
         "LOGIN_MAX_FAILURES_PER_USER_AND_ADDRESS": 5,
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,

@@ -148,3 +148,14 @@ def _production_history(admin) -> None:
                                        "due_date": (stock.today() + timedelta(days=3))
                                        .isoformat()}, admin)
     production.release_order(waiting.number, admin)
+
+
+def demo_sign_ins() -> list[tuple[str, str]]:
+    """(username, role) of every demo account that still has the demo password: what
+    `make run` tells the person trying Shopfloor to sign in with."""
+    found = []
+    for username, role in DEMO_USERS:
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        if user is not None and user.active and user.check_password(DEMO_PASSWORD):
+            found.append((username, user.role))
+    return found
