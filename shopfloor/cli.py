@@ -163,8 +163,8 @@ def serve_command(port, https_port, workers):
     from flask import current_app
 
     from shopfloor import ROOT
-    from shopfloor.serving import launcher, network, tls
     from shopfloor.services.demo import DEMO_PASSWORD, demo_sign_ins
+    from shopfloor.serving import launcher, network, tls
 
     tls_enabled = current_app.config["SHOPFLOOR_TLS"]
     serve_plan = launcher.plan(current_app.instance_path, port, https_port, tls_enabled)

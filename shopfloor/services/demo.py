@@ -154,7 +154,7 @@ def demo_sign_ins() -> list[tuple[str, str]]:
     """(username, role) of every demo account that still has the demo password: what
     `make run` tells the person trying Shopfloor to sign in with."""
     found = []
-    for username, role in DEMO_USERS:
+    for username, _role in DEMO_USERS:
         user = db.session.scalar(sa.select(User).where(User.username == username))
         if user is not None and user.active and user.check_password(DEMO_PASSWORD):
             found.append((username, user.role))

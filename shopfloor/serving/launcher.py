@@ -80,10 +80,12 @@ def banner(serve_plan: ServePlan, demo_sign_ins: list[str], port: int,
         out.write(f"  (no network address found: http://localhost:{port} on this machine)\n")
     if serve_plan.https_urls:
         first = serve_plan.https_urls[0]
-        out.write(f"\nScan this with the phone's camera to open {first}/phone\n"
-                  "(it explains how to trust this machine's certificate, once per phone):\n\n")
+        if serve_plan.http_urls:
+            out.write(f"\nA new phone first opens {serve_plan.http_urls[0]}/phone to trust this "
+                      "machine's certificate (once per phone).\n")
+        out.write(f"Scan this with the phone's camera to open {first}/ :\n\n")
         qr = QRCode(border=2)
-        qr.add_data(f"{first}/phone")
+        qr.add_data(f"{first}/")
         qr.make(fit=True)
         qr.print_ascii(out=out, invert=True)
     elif serve_plan.tls_files is None:

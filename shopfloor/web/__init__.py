@@ -119,6 +119,7 @@ def init_app(app: Flask) -> None:
     from shopfloor.web.data.routes import bp as data_bp
     from shopfloor.web.main.routes import bp as main_bp
     from shopfloor.web.office.routes import bp as office_bp
+    from shopfloor.web.phone.routes import bp as phone_bp
     from shopfloor.web.production.routes import bp as production_bp
     from shopfloor.web.stock.routes import bp as stock_bp
     from shopfloor.web.trace.routes import bp as trace_bp
@@ -131,6 +132,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(office_bp)
     app.register_blueprint(production_bp)
     app.register_blueprint(data_bp)
+    app.register_blueprint(phone_bp)
     app.register_blueprint(api_bp)
 
     from shopfloor.web import errors

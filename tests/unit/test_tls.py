@@ -92,5 +92,5 @@ def test_launcher_lists_reachable_addresses_never_the_wildcard(tmp_path):
     assert "http://192.168.7.20:5000" in plan.http_urls
     text = launcher.banner(plan, ["admin / pw  (admin)"], 5000, 5443)
     assert "0.0.0.0" not in text and "127.0.0.1" not in text
-    assert "https://192.168.7.20:5443/phone" in text and "admin / pw" in text
+    assert "http://192.168.7.20:5000/phone" in text and "admin / pw" in text
     assert "█" in text  # the QR code, drawn in the terminal
