@@ -18,6 +18,7 @@ from shopfloor.models.users import ROLES
 
 PUBLIC = "public"
 _ATTR = "_shopfloor_access"
+_TOKEN_ATTR = "_shopfloor_accepts_token"
 # Flask's own static endpoint serves CSS, JS and icons: public by nature.
 _BUILTIN_PUBLIC = {"static"}
 
@@ -36,6 +37,22 @@ def allow(minimum_role: str) -> Callable:
 def public(view):
     setattr(view, _ATTR, PUBLIC)
     return view
+
+
+def accepts_token(view):
+    """A page outside /api/v1 that a machine may fetch with the API token that gave it the
+    URL (`Authorization: Bearer`), such as the label at a receipt's `label_url`: a print
+    agent has no session. The role is checked as for any request."""
+    setattr(view, _TOKEN_ATTR, True)
+    return view
+
+
+def token_accepted(endpoint: str | None) -> bool:
+    if endpoint is None:
+        return False
+    if endpoint.startswith("api."):
+        return True
+    return bool(getattr(current_app.view_functions.get(endpoint), _TOKEN_ATTR, False))
 
 
 def required_role(endpoint: str | None) -> str | None:
@@ -69,11 +86,13 @@ def enforce_access():
         return None
     user = current_user
     if not user.is_authenticated:
-        if is_api_request():
+        if is_api_request() or (request.headers.get("Authorization")
+                                and token_accepted(request.endpoint)):
             return _json_error(401, "unauthorized", _("Sign in or send a valid API token."))
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if needed is None or not user.can(needed):
-        if is_api_request():
+        if is_api_request() or (request.headers.get("Authorization")
+                                and token_accepted(request.endpoint)):
             return _json_error(403, "forbidden", _("Your role may not do this."))
         from flask import abort
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import request
 
+from shopfloor.access import token_accepted
 from shopfloor.extensions import db, login_manager
 from shopfloor.models.users import ApiToken, User
 
@@ -26,7 +27,8 @@ def load_user_from_session(user_id: str) -> User | None:
 @login_manager.request_loader
 def load_user_from_token(req) -> User | None:
     header = req.headers.get("Authorization", "")
-    if not req.path.startswith("/api/") or not header.startswith("Bearer "):
+    if not (req.path.startswith("/api/") or token_accepted(req.endpoint)) \
+            or not header.startswith("Bearer "):
         return None
     digest = ApiToken.digest(header.removeprefix("Bearer ").strip())
     token = db.session.scalar(

@@ -17,7 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from shopfloor.access import allow
+from shopfloor.access import accepts_token, allow
 from shopfloor.api.idempotency import idempotent, request_key
 from shopfloor.domain import units
 from shopfloor.domain.errors import DomainError
@@ -112,6 +112,7 @@ def digital_link(gtin, lot_code):
 
 @bp.route("/lots/<path:code>/label")
 @allow("operator")
+@accepts_token
 def lot_label(code):
     from shopfloor.web.stock import labels
 
