@@ -87,3 +87,4 @@ def payload() -> dict:
 
 
 from shopfloor.api import business, data, openapi, production, routes, traceability  # noqa: E402,F401,I001
+from shopfloor.api import printing  # noqa: E402,F401

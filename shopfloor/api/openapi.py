@@ -23,6 +23,7 @@ from shopfloor.domain.fefo import POLICIES as PICKING_POLICIES
 from shopfloor.domain.units import UNIT_CHOICES
 from shopfloor.labels.layouts import LABEL_SIZES
 from shopfloor.models.master import ITEM_KINDS, LOCATION_KINDS
+from shopfloor.models.printing import PRINTER_KINDS
 from shopfloor.models.production import ORDER_STATUSES
 from shopfloor.models.purchasing import PO_STATUSES
 from shopfloor.models.stock import LOT_ORIGINS, LOT_STATUSES, MOVE_REASONS
@@ -230,7 +231,22 @@ def _stock() -> dict:
             "origin": enum(LOT_ORIGINS), "supplier": nullable(text()),
             "supplier_lot": nullable(text()), "url": text(format="uri")},
             description="A lot: `item` and `location` are codes; `unit_cost` per base unit."),
-        "Receipt": closed({"lot": ref("Lot"), "label_url": text(format="uri")}),
+        "Receipt": closed({"lot": ref("Lot"), "label_url": text(format="uri")}, {
+            "print": closed({"printer": text(), "copies": {"type": "integer"},
+                             "sent": {"type": "boolean"}, "error": nullable(text())},
+                            description="Present when receipts print by themselves: "
+                            "whether the default printer took the labels.")}),
+        "Printer": closed({"name": text(), "kind": enum(PRINTER_KINDS), "host": text(),
+                           "port": {"type": "integer"}, "queue": nullable(text()),
+                           "default": {"type": "boolean"}}),
+        "PrinterInput": body({"name": text(100, minLength=1), "kind": enum(PRINTER_KINDS)},
+                             {"host": text(255), "port": {"type": "integer", "minimum": 1,
+                                                          "maximum": 65535},
+                              "queue": text(200), "default": {"type": "boolean"}}),
+        "PrintInput": body({}, {"printer": text(100), "size": enum(LABEL_SIZES),
+                                "copies": {"type": "integer", "minimum": 1, "maximum": 200}}),
+        "PrintResult": closed({"lot": text(), "printer": text(), "size": text(),
+                               "copies": {"type": "integer"}}),
         "ReceiptInput": body(
             {"item": text(40, minLength=1), "quantity": ref("DecimalInput"),
              "location": text(40, minLength=1), "unit_cost": ref("DecimalInput")},
@@ -534,6 +550,8 @@ ERROR_RESPONSES = {
                       "status."),
     413: ("TooLarge", "The body is larger than the server accepts."),
     422: ("Invalid", "A field is missing or wrong; `error.field` names it."),
+    502: ("PrinterUnreachable", "The printer did not take the label; `error.message` says "
+                                "why."),
 }
 
 
@@ -692,6 +710,15 @@ def _core_paths() -> dict:
             errors="404 409", request="ReceiptInput")},
         "/lots/{code}": {"parameters": [code], "get": operation(
             "get_lot", "A lot", "operator", "Stock", 200, ref("Lot"), errors="404")},
+        "/printers": {
+            "get": operation("list_printers", "Label printers", "admin", "Printing", 200,
+                             array(ref("Printer"))),
+            "post": operation("create_printer", "Add a label printer", "admin", "Printing",
+                              201, ref("Printer"), errors="404 409",
+                              request="PrinterInput")},
+        "/lots/{code}/print": {"parameters": [code], "post": operation(
+            "print_lot_label", "Send a lot's label to a printer", "operator", "Printing", 202,
+            ref("PrintResult"), errors="404 502", request="PrintInput", idempotent=False)},
         "/lots/{code}/status": {"parameters": [code], "post": operation(
             "set_lot_status", "Quarantine, release or reject a lot", "supervisor", "Stock",
             200, ref("Lot"), errors="404 409", request="LotStatusInput")},

@@ -17,6 +17,7 @@ from shopfloor.extensions import db
 from shopfloor.models.master import ITEM_KINDS, Customer, Item, Location, Supplier
 from shopfloor.services import master, scan, stock, stock_queries
 from shopfloor.services.stock_queries import filter_items
+from shopfloor.web.printers.routes import print_receipt_after_commit
 
 # --- items -------------------------------------------------------------------------------
 
@@ -121,6 +122,7 @@ def update_location(code):
 @idempotent
 def create_receipt():
     receipt = stock.receive_lot(payload(), current_user, key=request_key())
+    print_receipt_after_commit(receipt.lot.code, json_answer=True)
     view = stock_queries.lot_view(receipt.lot, stock.today())
     return {"lot": out.lot_json(view),
             "label_url": out.absolute_url("stock.lot_label", code=receipt.lot.code)}, 201

@@ -63,3 +63,11 @@ class Forbidden(DomainError):
 
     status = 403
     code = "forbidden"
+
+
+class PrinterUnreachable(DomainError):
+    """A label printer did not take the job (no answer, refused, or an error from it).
+    Nothing else was undone: a receipt that printed by itself stays received."""
+
+    status = 502
+    code = "printer_unreachable"

@@ -4,6 +4,7 @@ every table on the metadata (Alembic and create_all rely on that)."""
 from shopfloor.models.audit import AuditEvent  # noqa: F401
 from shopfloor.models.idempotency import IdempotencyRecord  # noqa: F401
 from shopfloor.models.master import Customer, Item, Location, Sequence, Setting, Supplier  # noqa: F401
+from shopfloor.models.printing import Printer  # noqa: F401
 from shopfloor.models.production import (  # noqa: F401
     LotLink,
     OrderRequirement,

@@ -22,6 +22,8 @@ DEFAULTS = {
     "lot_code_pattern": lot_codes.DEFAULT_PATTERN,
     "default_label_size": "62mm",
     "picking_policy": fefo.FEFO,
+    # "on": each receipt's labels go to the default printer by itself (services.printing).
+    "auto_print_receipts": "off",
 }
 
 
@@ -40,6 +42,8 @@ def _validate(name: str, data: Mapping) -> str:
         return fields.choice(data, name, tuple(LABEL_SIZES), required=True)
     if name == "picking_policy":
         return fields.choice(data, name, fefo.POLICIES, required=True)
+    if name == "auto_print_receipts":
+        return fields.choice(data, name, ("on", "off"), default="off")
     raise ValidationError(t("unknown setting {name}", name=name), field=name)
 
 

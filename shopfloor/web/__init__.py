@@ -120,6 +120,7 @@ def init_app(app: Flask) -> None:
     from shopfloor.web.main.routes import bp as main_bp
     from shopfloor.web.office.routes import bp as office_bp
     from shopfloor.web.phone.routes import bp as phone_bp
+    from shopfloor.web.printers.routes import bp as printers_bp
     from shopfloor.web.production.routes import bp as production_bp
     from shopfloor.web.stock.routes import bp as stock_bp
     from shopfloor.web.trace.routes import bp as trace_bp
@@ -133,6 +134,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(production_bp)
     app.register_blueprint(data_bp)
     app.register_blueprint(phone_bp)
+    app.register_blueprint(printers_bp)
     app.register_blueprint(api_bp)
 
     from shopfloor.web import errors

@@ -58,9 +58,12 @@ def label_response(kind: str, label, *, title: str, back_url: str, default_size:
             [label] * copies, size)
         response = current_app.make_response(render_template(f"labels/{kind}.html", **context))
         return response
+    from shopfloor.services import printing
+
+    printers = printing.list_printers() if kind == "lot" else []
     return render_template("labels/print.html", kind=kind, title=title, size=size,
                            copies=copies, back_url=back_url, sizes=LABEL_SIZES,
-                           received=request.args.get("received"))
+                           received=request.args.get("received"), printers=printers)
 
 
 def _safe(name: str) -> str:

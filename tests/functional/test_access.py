@@ -30,6 +30,14 @@ EXPECTED = {
     "phone.setup": "public",
     "phone.authority_certificate": "public",
     "phone.ios_profile": "public",
+    # label printers: admins manage them, operators send labels to them
+    "printers.printer_list": "admin",
+    "printers.make_default": "admin",
+    "printers.delete": "admin",
+    "printers.print_lot_label": "operator",
+    "api.list_printers": "admin",
+    "api.create_printer": "admin",
+    "api.print_lot_label": "operator",
     "api.me": "operator",
     "api.openapi": "public",  # the API described, no business data: read before any token
     # stock pages

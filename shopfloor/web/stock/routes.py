@@ -28,6 +28,7 @@ from shopfloor.services import master, scan, stock, stock_queries
 from shopfloor.services.stock import CountLine
 from shopfloor.web import choices
 from shopfloor.web.forms import FormErrors, new_idempotency_key
+from shopfloor.web.printers.routes import print_receipt_after_commit
 
 bp = Blueprint("stock", __name__)
 
@@ -64,6 +65,7 @@ def receive():
             flash(_("Received %(quantity)s %(unit)s as lot %(code)s.",
                     quantity=values.get("quantity"), unit=values.get("unit") or "",
                     code=receipt.lot.code), "success")
+            print_receipt_after_commit(receipt.lot.code, values.get("copies") or 1)
             return redirect(url_for("stock.lot_label", code=receipt.lot.code,
                                     copies=values.get("copies") or 1, received=1))
     return render_template("stock/receive.html", values=values, errors=errors,
