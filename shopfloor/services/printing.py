@@ -65,6 +65,8 @@ def printer_json(printer: Printer) -> dict:
 def create_printer(data: Mapping, user=None) -> Printer:
     refuse_unknown_fields(data, PRINTER_FIELDS)
     name = fields.text(data, "name", required=True, max_length=100)
+    if "/" in name or not name.isprintable():
+        raise ValidationError(t("name may not contain / or control characters"), field="name")
     kind = fields.choice(data, "kind", PRINTER_KINDS, required=True)
     host = fields.text(data, "host", required=kind == "zpl", max_length=255)
     if host is not None and (any(c.isspace() or c in "/@?#" for c in host)

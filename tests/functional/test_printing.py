@@ -178,7 +178,10 @@ def test_printers_are_managed_by_admins_only_and_refuse_bad_input(api):
                         ({"name": "x", "kind": "pdf", "host": "h"}, "kind"),
                         ({"name": "x", "kind": "zpl", "host": "h", "port": 70000}, "port"),
                         ({"name": "x", "kind": "zpl", "host": "h", "colour": "red"}, "colour"),
-                        ({"name": "x", "kind": "zpl", "host": "a b"}, "host")):
+                        ({"name": "x", "kind": "zpl", "host": "a b"}, "host"),
+                        ({"name": "a/b", "kind": "zpl", "host": "h"}, "name"),
+                        ({"name": "x", "kind": "zpl", "host": "h", "default": "maybe"},
+                         "default")):
         response = admin.post("/api/v1/printers", json=body)
         assert response.status_code == 422, body
         assert response.get_json()["error"]["field"] == field

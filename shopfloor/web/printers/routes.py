@@ -28,7 +28,7 @@ def printer_list():
     values = {"kind": "zpl"}
     errors = FormErrors()
     if request.method == "POST":
-        values = {k: v for k, v in request.form.items() if k in FORM_FIELDS}
+        values = request.form.to_dict()
         try:
             printer = printing.create_printer(values, current_user)
         except DomainError as error:
@@ -68,7 +68,7 @@ def print_lot_label(code):
     from shopfloor.web.stock.labels import lot_label
 
     lot = stock.get_lot(code, field="code")
-    data = {k: v for k, v in request.form.items() if k in printing.PRINT_FIELDS}
+    data = request.form.to_dict()
     back = {"code": lot.code, "size": data.get("size") or None,
             "copies": data.get("copies") or None}
     try:
