@@ -8,7 +8,7 @@ from flask_login import current_user
 from shopfloor.access import allow
 from shopfloor.api import bp, payload
 from shopfloor.api import serializers as out
-from shopfloor.api.idempotency import idempotent
+from shopfloor.http.idempotency import idempotent
 from shopfloor.services import fields as read
 from shopfloor.services import purchasing, reports, settings
 

@@ -3,18 +3,19 @@ as JSON pages or one ZIP of CSVs, and the accounting journal."""
 
 from __future__ import annotations
 
-from flask import Response, request, stream_with_context, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
 from shopfloor.access import allow
 from shopfloor.api import bp
-from shopfloor.api.idempotency import idempotent
 from shopfloor.domain.errors import ValidationError
 from shopfloor.domain.messages import t, translate
+from shopfloor.http.downloads import journal_csv_response, zip_response
+from shopfloor.http.errors import json_error
+from shopfloor.http.idempotency import idempotent
 from shopfloor.services import exports, fields, imports, journal
-from shopfloor.web.errors import json_error
 
 
 def uploaded_csv() -> bytes:
@@ -90,13 +91,6 @@ def export_kind(kind):
             if next_after else None}
 
 
-def zip_response() -> Response:
-    exports.begin_snapshot()
-    return Response(stream_with_context(exports.zip_chunks()), mimetype="application/zip",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="{exports.zip_filename()}"'})
-
-
 @bp.get("/export.zip")
 @allow("supervisor")
 def export_zip():
@@ -113,21 +107,6 @@ def get_journal():
     if request.args.get("format") == "csv":
         return journal_csv_response(found)
     return journal.journal_json(found)
-
-
-def journal_csv_response(found: journal.Journal) -> Response:
-    import csv
-    import io
-
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(journal.CSV_HEADER)
-    writer.writerows(journal.csv_rows(found))
-    start = found.start.isoformat() if found.start else "start"
-    return Response(buffer.getvalue().encode(), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="journal-'
-                             f'{start}-{found.end.isoformat()}.csv"'})
 
 
 # --- the OpenAPI description of these routes ------------------------------------------------

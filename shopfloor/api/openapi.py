@@ -17,10 +17,10 @@ from functools import cache
 
 from shopfloor.access import public
 from shopfloor.api import bp
-from shopfloor.api.idempotency import HEADER as IDEMPOTENCY_HEADER
-from shopfloor.api.idempotency import MAX_KEY_LENGTH
 from shopfloor.domain.fefo import POLICIES as PICKING_POLICIES
 from shopfloor.domain.units import UNIT_CHOICES
+from shopfloor.http.idempotency import HEADER as IDEMPOTENCY_HEADER
+from shopfloor.http.idempotency import MAX_KEY_LENGTH
 from shopfloor.labels.layouts import LABEL_SIZES
 from shopfloor.models.master import ITEM_KINDS, LOCATION_KINDS
 from shopfloor.models.production import ORDER_STATUSES

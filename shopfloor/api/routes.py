@@ -1,5 +1,5 @@
 """JSON API routes for master data and stock (DESIGN.md §6). Handlers parse, call one
-service, and present the result; errors become JSON in shopfloor.web.errors."""
+service, and present the result; errors become JSON in shopfloor.http.errors."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from flask_login import current_user
 from shopfloor.access import allow
 from shopfloor.api import bp, payload
 from shopfloor.api import serializers as out
-from shopfloor.api.idempotency import idempotent, request_key
 from shopfloor.domain.errors import ValidationError
 from shopfloor.domain.messages import t
 from shopfloor.extensions import db
+from shopfloor.http.idempotency import idempotent, request_key
+from shopfloor.http.links import scan_url
 from shopfloor.models.master import ITEM_KINDS, Customer, Item, Location, Supplier
 from shopfloor.services import master, scan, stock, stock_queries
 from shopfloor.services.stock_queries import filter_items
@@ -193,16 +194,6 @@ def get_alerts():
 def resolve_scan():
     result = scan.resolve(request.args.get("code", ""))
     return {"type": result.type, "key": result.key, "url": scan_url(result)}
-
-
-def scan_url(result: scan.ScanResult) -> str:
-    from flask import url_for
-
-    endpoints = {"lot": ("stock.lot_page", "code"), "item": ("catalog.item_page", "sku"),
-                 "location": ("catalog.location_page", "code"),
-                 "order": ("production.order_page", "number")}
-    endpoint, arg = endpoints[result.type]
-    return url_for(endpoint, **{arg: result.key})
 
 
 @bp.get("/gs1")

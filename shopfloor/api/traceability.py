@@ -9,10 +9,10 @@ from flask_login import current_user
 from shopfloor.access import allow
 from shopfloor.api import bp, payload
 from shopfloor.api import serializers as out
-from shopfloor.api.idempotency import idempotent, request_key
 from shopfloor.domain.errors import ValidationError
 from shopfloor.domain.messages import t
 from shopfloor.domain.quantities import scaled_to_api
+from shopfloor.http.idempotency import idempotent, request_key
 from shopfloor.json import large_response
 from shopfloor.services import fields, genealogy, shipping
 from shopfloor.services.stock import get_lot

@@ -17,12 +17,12 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from shopfloor.access import allow
-from shopfloor.api.idempotency import idempotent, request_key
 from shopfloor.domain import units
 from shopfloor.domain.costing import UsageVariance, variance, yield_variance
 from shopfloor.domain.errors import DomainError, NotFound
 from shopfloor.domain.messages import t, translate
 from shopfloor.domain.quantities import format_quantity, money_to_api, round_fraction
+from shopfloor.http.idempotency import idempotent, request_key
 from shopfloor.labels.codes import qr_svg
 from shopfloor.models.production import ORDER_STATUSES
 from shopfloor.services import master, production, recipes, stock

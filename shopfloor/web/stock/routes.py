@@ -18,11 +18,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from shopfloor.access import allow
-from shopfloor.api.idempotency import idempotent, request_key
 from shopfloor.domain import units
 from shopfloor.domain.errors import DomainError
 from shopfloor.domain.gs1 import normalize_gtin
 from shopfloor.domain.messages import translate
+from shopfloor.http.idempotency import idempotent, request_key
 from shopfloor.models.master import ITEM_KINDS
 from shopfloor.services import master, scan, stock, stock_queries
 from shopfloor.services.stock import CountLine
