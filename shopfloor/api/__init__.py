@@ -5,9 +5,9 @@ in the X-CSRFToken header like any form."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
-from flask_login import current_user
+from flask_babel import gettext as _
+from werkzeug.exceptions import BadRequest
 
-from shopfloor.access import allow
 from shopfloor.domain.errors import ValidationError
 from shopfloor.domain.messages import t
 from shopfloor.extensions import csrf
@@ -17,6 +17,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# The deepest request body is a recipe's or a shipment's lines: three levels.
+MAX_JSON_DEPTH = 16
 
 
 @bp.before_request
@@ -28,14 +30,27 @@ def _csrf_for_cookie_sessions():
     return None
 
 
+@bp.before_request
+def _refuse_unreadable_json():
+    """A JSON body that cannot be read, or nested deeper than any request of ours, is a bad
+    request (400), refused before anything walks it."""
+    if request.method in _SAFE_METHODS or not request.is_json or not request.get_data():
+        return None
+    body = request.get_json()  # 400 when it is not JSON (or too deep to parse)
+    pending = [(body, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise BadRequest(_("The body is nested deeper than %(levels)s levels.",
+                               levels=MAX_JSON_DEPTH))
+        if isinstance(value, dict):
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+    return None
+
+
 bp.before_request(refuse_text_no_database_stores)
-
-
-@bp.get("/me")
-@allow("operator")
-def me():
-    return {"username": current_user.username, "role": current_user.role,
-            "locale": current_user.locale}
 
 
 def payload() -> dict:

@@ -339,7 +339,7 @@ def pick(number: str, data: Mapping, user: User, key: str | None = None) -> Prod
             raise ValidationError(t("nothing is picked from {location}: it holds {kind} stock",
                                     location=location.code, kind=word(location.kind)),
                                   field="location")
-        quantity = fields.quantity(data, "quantity", required=False)
+        quantity = fields.quantity_of(data, "quantity", lot.item, required=False)
         if quantity is None:  # a bare scan takes what is still needed, as far as it goes
             if requirement.remaining <= 0:
                 raise ValidationError(
@@ -466,7 +466,7 @@ def complete_order(number: str, data: Mapping, user: User, key: str | None = Non
                              "completed", order=order.number, status=word(order.status)),
                            field="status")
         _load_components(order)
-        produced = fields.quantity(data, "quantity")
+        produced = fields.quantity_of(data, "quantity", order.item)
         location = _output_location(data)
         on = today()
         expiry = fields.iso_date(data, "expiry")

@@ -80,7 +80,7 @@ def _ship_line(session, shipment: Shipment, raw, on, user: User, key: str | None
         raise ValidationError(t("nothing ships from {location}: it holds {kind} stock",
                                 location=location.code, kind=word(location.kind)),
                               field="location")
-    quantity = fields.quantity(raw, "quantity")
+    quantity = fields.quantity_of(raw, "quantity", lot.item)
     _refuse_taking_others_reservations_of(session, lot.item, quantity, on)
     move = post_move(session, lot=lot, quantity=quantity, reason="ship",
                      user_id=user.id, from_location=location,

@@ -249,7 +249,7 @@ def move_stock(data: Mapping, user: User, key: str | None = None) -> StockMove:
                                         "pick and out by completing or cancelling its order",
                                         location=place.code),
                                       field=name)
-        quantity = fields.quantity(data, "quantity")
+        quantity = fields.quantity_of(data, "quantity", lot.item)
         return post_move(session, lot=lot, quantity=quantity, reason="transfer",
                          user_id=user.id, from_location=source, to_location=target,
                          reference=("transfer", None), key=key)
@@ -295,11 +295,14 @@ def count_stock(location_code: str, lines: Iterable[CountLine], user: User,
 
 
 def count_from_request(data: Mapping, user: User, key: str | None = None) -> StockCount:
-    """POST /counts: one lot at one location."""
+    """POST /counts: one lot at one location; `counted_quantity` in `unit` when given."""
     counted = fields.quantity(data, "counted_quantity", allow_zero=True)
+    lot_code = fields.text(data, "lot", required=True, max_length=80)
+    if fields.text(data, "unit", max_length=20) is not None:
+        counted = fields.quantity_of(data, "counted_quantity", get_lot(lot_code).item,
+                                     allow_zero=True)
     return count_stock(fields.text(data, "location", required=True, max_length=40),
-                       [CountLine(fields.text(data, "lot", required=True, max_length=80),
-                                  counted)],
+                       [CountLine(lot_code, counted)],
                        user, reason=fields.text(data, "reason", max_length=500), key=key)
 
 
