@@ -62,6 +62,10 @@ def get_customer(name: str, field: str = "customer") -> Customer:
                     lambda: t("no customer named {name}", name=name), field)
 
 
+def get_lot(code: str, field: str = "lot") -> Lot:
+    return _the_one(Lot, Lot.code, code, lambda: t("no lot with code {code}", code=code), field)
+
+
 def find_party(model, key: str):
     """A supplier or customer by id (as text), else by exact name."""
     # An id is a plain number within the column's range (a longer string of digits, or

@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from shopfloor.database import command
 from shopfloor.domain import fefo
 from shopfloor.domain import recipes as rules
+from shopfloor.domain.availability import place_is_free
 from shopfloor.domain.costing import ConsumedLot, cost_of_production
 from shopfloor.domain.errors import Conflict, InsufficientStock, NotFound, ValidationError
 from shopfloor.domain.messages import join, t, word
@@ -34,16 +35,21 @@ from shopfloor.models.production import (
 from shopfloor.models.stock import Balance, Lot
 from shopfloor.models.users import User
 from shopfloor.services import fields, recipes
-from shopfloor.services.master import get_item, get_location
-from shopfloor.services.stock import (
-    generate_lot_code,
-    get_lot,
-    next_number,
-    post_move,
-    setting,
-    today,
+from shopfloor.services.availability import (
+    PRODUCTION_ORDER,
+    available_by_item,
+    lot_to_take,
+    place_to_take_from,
+    refuse_taking_others_reservations,
+    reserved_by_item,
+    stock_lots,
+    usable_by_item,
 )
-from shopfloor.services.stock_queries import ON_HAND, UNAVAILABLE_LOCATION_KINDS
+from shopfloor.services.clock import today
+from shopfloor.services.master import get_item, get_location, get_lot
+from shopfloor.services.numbering import generate_lot_code, next_number
+from shopfloor.services.settings import setting
+from shopfloor.services.stock import post_move
 
 ORDER_NUMBER = re.compile(r"^MO-\d{6,}$", re.IGNORECASE)
 
@@ -68,8 +74,13 @@ def get_order(number: str, *, lock: bool = False) -> ProductionOrder:
     return order
 
 
+def _holder(order: ProductionOrder) -> tuple[str, int]:
+    """The order as the holder of its reservations."""
+    return (PRODUCTION_ORDER, order.id)
+
+
 def _policy() -> str:
-    return setting("picking_policy", fefo.FEFO)
+    return setting("picking_policy")
 
 
 def _load_components(order: ProductionOrder) -> None:
@@ -97,73 +108,6 @@ def _order_rule(order: ProductionOrder) -> rules.Recipe:
                         overhead=recipe.overhead)
 
 
-# --- stock as picking sees it -----------------------------------------------------------------
-
-def _usable_condition(on: date):
-    return sa.and_(Lot.status == "available", sa.or_(Lot.expiry.is_(None), Lot.expiry >= on),
-                   Location.kind.not_in(UNAVAILABLE_LOCATION_KINDS))
-
-
-def usable_by_item(item_ids, on: date) -> dict[int, Decimal]:
-    """On hand in usable lots at free locations, per item (before reservations)."""
-    if not item_ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(Balance.item_id, sa.func.sum(Balance.quantity))
-        .join(Lot, Lot.id == Balance.lot_id).join(Location, Location.id == Balance.location_id)
-        .where(Balance.item_id.in_(list(item_ids)), ON_HAND, _usable_condition(on))
-        .group_by(Balance.item_id)).all()
-    return {item_id: total for item_id, total in rows}
-
-
-def reserved_by_item(item_ids, *, excluding_order: int | None = None) -> dict[int, Decimal]:
-    if not item_ids:
-        return {}
-    query = (sa.select(OrderRequirement.item_id, sa.func.sum(OrderRequirement.reserved))
-             .where(OrderRequirement.item_id.in_(list(item_ids)), OrderRequirement.reserved > 0)
-             .group_by(OrderRequirement.item_id))
-    if excluding_order is not None:
-        query = query.where(OrderRequirement.order_id != excluding_order)
-    return {item_id: total for item_id, total in db.session.execute(query)}
-
-
-def available_by_item(item_ids, on: date, *, excluding_order: int | None = None):
-    usable = usable_by_item(item_ids, on)
-    reserved = reserved_by_item(item_ids, excluding_order=excluding_order)
-    return {item_id: max(usable.get(item_id, ZERO) - reserved.get(item_id, ZERO), ZERO)
-            for item_id in item_ids}
-
-
-def stock_lots(item_ids, on: date, *, include_unusable: bool = False
-               ) -> dict[int, list[fefo.StockLot]]:
-    """The lots of some items with their quantities per free location, as fefo.StockLot,
-    in one query. Unusable lots (expired, quarantined) come too when asked, so a scan of
-    one can be refused with the reason."""
-    # Columns, not Lot objects: picking needs these facts only, and an item may have
-    # hundreds of lots in stock.
-    query = (sa.select(Lot.id, Lot.item_id, Lot.code, Lot.expiry, Lot.received_on, Lot.status,
-                       Location.code, Balance.quantity)
-             .join(Balance, Balance.lot_id == Lot.id)
-             .join(Location, Location.id == Balance.location_id)
-             .where(Balance.item_id.in_(list(item_ids)), ON_HAND,
-                    Location.kind.not_in(UNAVAILABLE_LOCATION_KINDS))
-             .order_by(Lot.id, Location.code))
-    if not include_unusable:
-        query = query.where(_usable_condition(on))
-    grouped: dict[int, tuple] = {}
-    for lot_id, item_id, code, expiry, received_on, status, location_code, quantity in \
-            db.session.execute(query):
-        lot = grouped.get(lot_id)
-        if lot is None:
-            lot = grouped[lot_id] = (item_id, code, expiry, received_on, status, [])
-        lot[5].append(fefo.LotLocation(location_code, quantity))
-    result: dict[int, list[fefo.StockLot]] = defaultdict(list)
-    for item_id, code, expiry, received_on, status, places in grouped.values():
-        result[item_id].append(fefo.StockLot(code=code, expiry=expiry, received_on=received_on,
-                                             status=status, locations=tuple(places)))
-    return result
-
-
 # --- create and release ----------------------------------------------------------------------
 
 @dataclass
@@ -178,7 +122,7 @@ class RequirementView:
 
 def requirement_views(order: ProductionOrder, on: date) -> list[RequirementView]:
     item_ids = [req.item_id for req in order.requirements]
-    available = available_by_item(item_ids, on, excluding_order=order.id)
+    available = available_by_item(item_ids, on, excluding=_holder(order))
     views = []
     for req in order.requirements:
         have = available.get(req.item_id, ZERO) + req.reserved if order.status != "draft" \
@@ -231,7 +175,7 @@ def release_order(number: str, user: User) -> ProductionOrder:
                            field="status")
         item_ids = sorted(req.item_id for req in order.requirements)
         # Lock the component items so two releases cannot both count the same stock
-        # (FOR NO KEY UPDATE: see _refuse_taking_others_reservations_of).
+        # (FOR NO KEY UPDATE: see availability.refuse_taking_others_reservations).
         session.execute(sa.select(Item.id).where(Item.id.in_(item_ids)).order_by(Item.id)
                         .with_for_update(key_share=True))
         on = today()
@@ -286,7 +230,7 @@ def suggestions(order: ProductionOrder, on: date | None = None) -> list[Requirem
     # What usable_by_item would say, from the same lots: one query fewer.
     usable = {item_id: sum((lot.on_hand for lot in lots), ZERO)
               for item_id, lots in lots_by_item.items()}
-    others = reserved_by_item(item_ids, excluding_order=order.id)
+    others = reserved_by_item(item_ids, excluding=_holder(order))
     policy = _policy()
     result = []
     for req in order.requirements:
@@ -334,8 +278,8 @@ def pick(number: str, data: Mapping, user: User, key: str | None = None) -> Prod
                              "first", sooner=sooner, lot=lot.code),
                            field="override_reason", code="not_first",
                            details={"first_choice": sooner})
-        location = _pick_location(data, this)
-        if location.kind in UNAVAILABLE_LOCATION_KINDS:  # another order's WIP, quarantine
+        location = place_to_take_from(data, this)
+        if not place_is_free(location.kind):  # another order's WIP, quarantine
             raise ValidationError(t("nothing is picked from {location}: it holds {kind} stock",
                                     location=location.code, kind=word(location.kind)),
                                   field="location")
@@ -349,7 +293,8 @@ def pick(number: str, data: Mapping, user: User, key: str | None = None) -> Prod
                 (p.quantity for p in this.locations if p.location == location.code), ZERO))
         if quantity <= 0:
             raise ValidationError(t("quantity must be greater than zero"), field="quantity")
-        _refuse_taking_others_reservations(session, order, requirement, quantity, on)
+        refuse_taking_others_reservations(session, requirement.item, quantity, on,
+                                          holder=_holder(order))
         move = post_move(session, lot=lot, quantity=quantity, reason="pick", user_id=user.id,
                          from_location=location, to_location=order.wip_location,
                          reference=("production_order", order.id), note=override, key=key)
@@ -363,63 +308,6 @@ def pick(number: str, data: Mapping, user: User, key: str | None = None) -> Prod
         requirement.reserved = max(requirement.reserved - quantity, ZERO)
         order.status = "in_progress"
     return picked
-
-
-def lot_to_take(lot: Lot, on: date) -> tuple[fefo.StockLot, list[fefo.StockLot]]:
-    """A scanned lot as stock to pick or ship (with its free places), and every lot of its
-    item; refused (422, saying why) when it is expired, in quarantine or rejected."""
-    candidates = stock_lots([lot.item_id], on, include_unusable=True).get(lot.item_id, [])
-    this = next((c for c in candidates if c.code == lot.code), None) or \
-        fefo.StockLot(lot.code, lot.expiry, lot.received_on, lot.status)
-    why_not = fefo.pickable(this, on)
-    if why_not is not None:
-        reasons = {"expired": t("lot {lot} expired on {expiry}", lot=lot.code,
-                                expiry=lot.expiry),
-                   "quarantine": t("lot {lot} is in quarantine", lot=lot.code),
-                   "rejected": t("lot {lot} is rejected", lot=lot.code)}
-        raise ValidationError(reasons[why_not], field="lot", code=why_not)
-    return this, candidates
-
-
-def _pick_location(data: Mapping, lot: fefo.StockLot) -> Location:
-    code = fields.text(data, "location", max_length=40)
-    if code:
-        return get_location(code)
-    places = [p for p in lot.locations if p.quantity > 0]
-    if len(places) == 1:
-        return get_location(places[0].location)
-    if not places:
-        raise InsufficientStock(t("nothing of lot {lot} is in a free location", lot=lot.code),
-                                field="lot")
-    raise ValidationError(t("lot {lot} is in {count} places; say which",
-                            lot=lot.code, count=len(places)),
-                          field="location")
-
-
-def _refuse_taking_others_reservations(session, order, requirement, quantity, on) -> None:
-    _refuse_taking_others_reservations_of(session, requirement.item, quantity, on,
-                                          excluding_order=order.id)
-
-
-def _refuse_taking_others_reservations_of(session, item: Item, quantity: Decimal, on: date,
-                                          excluding_order: int | None = None) -> None:
-    """Stock held for production orders is not free to take for anything else. The item
-    row is locked so concurrent takers count the same free stock one at a time.
-
-    FOR NO KEY UPDATE on PostgreSQL, not FOR UPDATE: a move that creates a balance row
-    checks its foreign key to the item with FOR KEY SHARE, which FOR UPDATE blocks, while
-    this command then waits for that move's balance lock — a deadlock. The takers still
-    exclude one another."""
-    session.execute(sa.select(Item.id).where(Item.id == item.id)
-                    .with_for_update(key_share=True))
-    usable = usable_by_item([item.id], on).get(item.id, ZERO)
-    others = reserved_by_item([item.id], excluding_order=excluding_order).get(item.id, ZERO)
-    if others and quantity > usable - others:
-        free = max(usable - others, ZERO)
-        raise InsufficientStock(
-            t("only {quantity} {unit} of {sku} is free; the rest is reserved for production "
-              "orders", quantity=format_quantity(free), unit=item.unit, sku=item.sku),
-            field="quantity")
 
 
 # --- complete and cancel ------------------------------------------------------------------------
@@ -586,7 +474,7 @@ def _usage(order: ProductionOrder, data: Mapping, produced: Decimal) -> dict[int
 
 
 def _output_location(data: Mapping) -> Location:
-    code = fields.text(data, "location", max_length=40) or setting("output_location", "")
+    code = fields.text(data, "location", max_length=40) or setting("output_location")
     if code:
         location = get_location(code)
     else:

@@ -15,42 +15,19 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from shopfloor.database import command, insert_ignoring_conflicts
-from shopfloor.domain import lot_codes, units
-from shopfloor.domain.errors import Conflict, InsufficientStock, NotFound, ValidationError
+from shopfloor.domain import units
+from shopfloor.domain.errors import Conflict, InsufficientStock, ValidationError
 from shopfloor.domain.messages import t, word
 from shopfloor.domain.quantities import format_quantity, quantize_unit_cost
-from shopfloor.extensions import db
-from shopfloor.models.master import Item, Location, Sequence, Setting
+from shopfloor.models.master import Item, Location
 from shopfloor.models.stock import LOT_STATUSES, Balance, Lot, StockCount, StockCountLine, StockMove
 from shopfloor.models.users import User
 from shopfloor.services import fields
-from shopfloor.services.master import get_item, get_location, get_supplier
-
-
-def today() -> date:
-    return date.today()
-
-
-def get_lot(code: str, field: str = "lot") -> Lot:
-    lot = db.session.scalar(sa.select(Lot).where(Lot.code == code))
-    if lot is None:
-        raise NotFound(t("no lot with code {code}", code=code), field=field)
-    return lot
-
-
-def setting(name: str, default: str) -> str:
-    row = db.session.get(Setting, name)
-    return row.value if row is not None else default
-
-
-def next_number(session, name: str) -> int:
-    """The next value of a named counter, unique even under concurrent commands: the
-    UPDATE takes the row lock until the command commits."""
-    insert_ignoring_conflicts(session, Sequence, name=name, value=0)
-    return session.scalar(
-        sa.update(Sequence).where(Sequence.name == name)
-        .values(value=Sequence.value + 1).returning(Sequence.value))
-
+from shopfloor.services.audit import record_change
+from shopfloor.services.clock import today
+from shopfloor.services.master import get_item, get_location, get_lot, get_supplier
+from shopfloor.services.numbering import generate_lot_code
+from shopfloor.services.purchasing import receive_against_line
 
 # --- the ledger primitive ------------------------------------------------------------------
 
@@ -198,8 +175,6 @@ def receive_lot(data: Mapping, user: User, key: str | None = None) -> Receipt:
         line_id = fields.integer(data, "purchase_order_line", minimum=1,
                                  maximum=fields.MAX_ID)
         if line_id is not None:
-            from shopfloor.services.purchasing import receive_against_line
-
             ordered_from = receive_against_line(session, line_id, item, incoming.base_quantity)
             supplier = get_supplier(incoming.supplier_name) if incoming.supplier_name \
                 else ordered_from
@@ -217,16 +192,6 @@ def receive_lot(data: Mapping, user: User, key: str | None = None) -> Receipt:
                       status=status, status_reason=status_reason,
                       purchase_order_line_id=line_id, key=key)
     return Receipt(lot=lot, base_quantity=incoming.base_quantity)
-
-
-def generate_lot_code(session, item: Item, on: date) -> str:
-    """The next code from the workshop's lot code pattern for `item` on day `on`."""
-    pattern = setting("lot_code_pattern", lot_codes.DEFAULT_PATTERN)
-    counter = lot_codes.sequence_key(pattern, item.sku, on)
-    while True:  # skip numbers someone already used by typing a code by hand
-        code = lot_codes.render_lot_code(pattern, item.sku, on, next_number(session, counter))
-        if not session.scalar(sa.select(Lot.id).where(Lot.code == code)):
-            return code
 
 
 # --- moves, counts, status --------------------------------------------------------------------
@@ -319,8 +284,6 @@ def change_lot_status(code: str, data: Mapping, user: User) -> Lot:
         if status == lot.status:
             raise Conflict(t("lot {lot} is already {status}", lot=lot.code, status=word(status)),
                            field="status")
-        from shopfloor.services.audit import record_change
-
         record_change(user, "lot", lot.code, {"status": lot.status}, {"status": status},
                       reason=reason)
         lot.status, lot.status_reason = status, reason
