@@ -38,7 +38,7 @@ def order_json(order, on=None) -> dict:
                           "picked": out.quantity(view.picked),
                           "reserved": out.quantity(view.reserved)} for view in views],
     }
-    if order.status == "completed":
+    if order.flags.has_output:
         body["output_lot"] = order_output_json(order)
     return body
 

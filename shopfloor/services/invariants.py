@@ -11,8 +11,13 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from shopfloor.domain import order_lifecycle as lifecycle
+from shopfloor.domain.quantities import format_quantity, quantize_unit_cost, round_money
 from shopfloor.extensions import db
+from shopfloor.models.master import Item, Location
+from shopfloor.models.production import LotLink, OrderRequirement, ProductionOrder
 from shopfloor.models.stock import Balance, Lot, StockMove
+from shopfloor.services.genealogy import BACKWARD, FORWARD, related_lot_ids
 
 
 @dataclass(frozen=True)
@@ -87,9 +92,6 @@ def reservations_within_stock() -> list[Violation]:
     orders hold nothing. Commands never reserve more than is available (release counts
     free stock with the items locked; picks and shipments cannot take what others hold);
     stock found missing by a count afterwards is reported by `reservation_warnings`."""
-    from shopfloor.models.master import Item
-    from shopfloor.models.production import OPEN_STATUSES, OrderRequirement, ProductionOrder
-
     violations = []
     rows = db.session.execute(
         sa.select(ProductionOrder.number, ProductionOrder.status, Item.sku,
@@ -98,7 +100,7 @@ def reservations_within_stock() -> list[Violation]:
         .join(Item, Item.id == OrderRequirement.item_id)
         .where(OrderRequirement.reserved > 0)).all()
     for number, status, sku, required, picked, reserved in rows:
-        if status not in OPEN_STATUSES or status == "draft":
+        if not lifecycle.holds_reservations(status):
             violations.append(Violation("reservations within availability",
                                         f"{number} is {status} but holds {reserved} of {sku}"))
         elif reserved > max(required - picked, 0):
@@ -112,10 +114,6 @@ def reservation_warnings() -> list[Violation]:
     """Items whose reservations now exceed what is on hand in free locations. Not a broken
     ledger — a count or scrap found less than was reserved — but orders that need
     re-planning, so `flask check` lists them without failing."""
-    from shopfloor.domain.quantities import format_quantity
-    from shopfloor.models.master import Item, Location
-    from shopfloor.models.production import OrderRequirement
-
     violations = []
     held = (sa.select(OrderRequirement.item_id, sa.func.sum(OrderRequirement.reserved)
                       .label("reserved"))
@@ -138,8 +136,6 @@ def reservation_warnings() -> list[Violation]:
 
 def genealogy_is_acyclic() -> list[Violation]:
     """No lot is (through any number of steps) an input of itself."""
-    from shopfloor.models.production import LotLink
-
     paths = (sa.select(LotLink.input_lot_id.label("start"), LotLink.output_lot_id.label("lot"))
              .cte("paths", recursive=True))
     paths = paths.union(
@@ -157,9 +153,6 @@ def traces_agree(sample: int = 2000) -> list[Violation]:
     checked through the same trace queries the app answers with, on up to `sample` lots
     that have genealogy. Each ancestor's forward trace is asked once for all the sampled
     lots made from it, so the check stays quick on a long history."""
-    from shopfloor.models.production import LotLink
-    from shopfloor.services.genealogy import BACKWARD, FORWARD, related_lot_ids
-
     lot_ids = db.session.scalars(
         sa.select(LotLink.output_lot_id).distinct().order_by(LotLink.output_lot_id)
         .limit(sample)).all()
@@ -180,9 +173,6 @@ def produced_lots_cost_what_they_consumed() -> list[Violation]:
     """Each completed order's total is its consumed lots' costs plus labour and overhead,
     each consumed line cost is its quantity times the input lot's cost, and the output
     lot's unit cost is that total over the produced quantity."""
-    from shopfloor.domain.quantities import quantize_unit_cost, round_money
-    from shopfloor.models.production import LotLink, ProductionOrder
-
     violations = []
     links = (sa.select(LotLink.output_lot_id, sa.func.sum(LotLink.cost).label("material"))
              .group_by(LotLink.output_lot_id).subquery())
@@ -192,7 +182,7 @@ def produced_lots_cost_what_they_consumed() -> list[Violation]:
                   ProductionOrder.produced_quantity, Lot.unit_cost, links.c.material)
         .join(Lot, Lot.id == ProductionOrder.output_lot_id)
         .outerjoin(links, links.c.output_lot_id == Lot.id)
-        .where(ProductionOrder.status == "completed")).all()
+        .where(ProductionOrder.status == lifecycle.COMPLETED)).all()
     for number, total, labour, overhead, produced, unit_cost, material in rows:
         if (material or 0) + labour + overhead != total:
             violations.append(Violation(

@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from shopfloor.database import command
 from shopfloor.domain import fefo
+from shopfloor.domain import order_lifecycle as lifecycle
 from shopfloor.domain import recipes as rules
 from shopfloor.domain.availability import place_is_free
 from shopfloor.domain.costing import ConsumedLot, cost_of_production
@@ -125,9 +126,9 @@ def requirement_views(order: ProductionOrder, on: date) -> list[RequirementView]
     available = available_by_item(item_ids, on, excluding=_holder(order))
     views = []
     for req in order.requirements:
-        have = available.get(req.item_id, ZERO) + req.reserved if order.status != "draft" \
-            else available.get(req.item_id, ZERO)
-        need = req.remaining if order.status in ("released", "in_progress") else req.required
+        have = available.get(req.item_id, ZERO) + req.reserved \
+            if not lifecycle.is_draft(order.status) else available.get(req.item_id, ZERO)
+        need = req.remaining if lifecycle.holds_reservations(order.status) else req.required
         views.append(RequirementView(req.item, req.required, have, max(need - have, ZERO),
                                      req.picked, req.reserved))
     return views
@@ -150,7 +151,7 @@ def create_order(data: Mapping, user: User) -> ProductionOrder:
         items = {i.sku: i for i in session.scalars(sa.select(Item).where(Item.sku.in_(needs)))}
         order = ProductionOrder(
             number=f"MO-{next_number(session, 'production_order'):06d}", recipe=recipe,
-            item=item, planned_quantity=quantity, due_on=due_on, status="draft",
+            item=item, planned_quantity=quantity, due_on=due_on, status=lifecycle.DRAFT,
             created_by_id=user.id,
             requirements=[OrderRequirement(position=n, item=items[sku], required=required)
                           for n, (sku, required) in enumerate(needs.items())])
@@ -169,10 +170,7 @@ def release_order(number: str, user: User) -> ProductionOrder:
     short — an intermediate included — with orders to plan for missing intermediates."""
     with command() as session:
         order = get_order(number, lock=True)
-        if order.status != "draft":
-            raise Conflict(t("{order} is {status}; only a draft can be released",
-                             order=order.number, status=word(order.status)),
-                           field="status")
+        lifecycle.require(lifecycle.RELEASE, order.number, order.status)
         item_ids = sorted(req.item_id for req in order.requirements)
         # Lock the component items so two releases cannot both count the same stock
         # (FOR NO KEY UPDATE: see availability.refuse_taking_others_reservations).
@@ -204,7 +202,7 @@ def release_order(number: str, user: User) -> ProductionOrder:
                        kind="wip")
         session.add(wip)
         order.wip_location = wip
-        order.status = "released"
+        order.status = lifecycle.after(lifecycle.RELEASE, order.status)
         order.released_at = utcnow()
     return order
 
@@ -236,7 +234,7 @@ def suggestions(order: ProductionOrder, on: date | None = None) -> list[Requirem
     for req in order.requirements:
         lots = lots_by_item.get(req.item_id, [])
         free = max(usable.get(req.item_id, ZERO) - others.get(req.item_id, ZERO), ZERO)
-        need = min(req.remaining, free) if order.status in ("released", "in_progress") \
+        need = min(req.remaining, free) if lifecycle.holds_reservations(order.status) \
             else req.remaining
         found = fefo.suggest_lots(lots, need, on, policy)
         result.append(RequirementSuggestion(
@@ -254,10 +252,7 @@ def pick(number: str, data: Mapping, user: User, key: str | None = None) -> Prod
     """
     with command() as session:
         order = get_order(number, lock=True)
-        if order.status not in ("released", "in_progress"):
-            raise Conflict(t("{order} is {status}; picks need a released order",
-                             order=order.number, status=word(order.status)),
-                           field="status")
+        lifecycle.require(lifecycle.PICK, order.number, order.status)
         lot = get_lot(fields.text(data, "lot", required=True, max_length=80))
         requirement = next((r for r in order.requirements if r.item_id == lot.item_id), None)
         if requirement is None:
@@ -306,7 +301,7 @@ def pick(number: str, data: Mapping, user: User, key: str | None = None) -> Prod
         session.add(picked)
         requirement.picked += quantity
         requirement.reserved = max(requirement.reserved - quantity, ZERO)
-        order.status = "in_progress"
+        order.status = lifecycle.after(lifecycle.PICK, order.status)
     return picked
 
 
@@ -349,10 +344,7 @@ def complete_order(number: str, data: Mapping, user: User, key: str | None = Non
     """
     with command() as session:
         order = get_order(number, lock=True)
-        if order.status not in ("released", "in_progress"):
-            raise Conflict(t("{order} is {status}; only a released or started order can be "
-                             "completed", order=order.number, status=word(order.status)),
-                           field="status")
+        lifecycle.require(lifecycle.COMPLETE, order.number, order.status)
         _load_components(order)
         produced = fields.quantity(data, "quantity")
         location = _output_location(data)
@@ -422,7 +414,7 @@ def complete_order(number: str, data: Mapping, user: User, key: str | None = Non
         for req in order.requirements:
             req.reserved = ZERO
             req.consumed = consumed_by_item.get(req.item_id, ZERO)
-        order.status = "completed"
+        order.status = lifecycle.after(lifecycle.COMPLETE, order.status)
         order.completed_at = utcnow()
         order.produced_quantity = produced
         order.output_lot = output
@@ -492,9 +484,7 @@ def cancel_order(number: str, user: User, key: str | None = None) -> ProductionO
     """Release the reservations and return picked material where it came from."""
     with command() as session:
         order = get_order(number, lock=True)
-        if order.status not in OPEN_STATUSES:
-            raise Conflict(t("{order} is {status}", order=order.number, status=word(order.status)),
-                           field="status")
+        lifecycle.require(lifecycle.CANCEL, order.number, order.status)
         if order.wip_location_id is not None:
             for lot, quantity in _wip_holdings(session, order):
                 post_move(session, lot=lot, quantity=quantity, reason="return",
@@ -503,7 +493,7 @@ def cancel_order(number: str, user: User, key: str | None = None) -> ProductionO
                           reference=("production_order", order.id), key=key)
         for req in order.requirements:
             req.reserved = ZERO
-        order.status = "cancelled"
+        order.status = lifecycle.after(lifecycle.CANCEL, order.status)
         order.cancelled_at = utcnow()
     return order
 
@@ -540,12 +530,12 @@ def planning(on: date | None = None) -> list[PlanningLine]:
             line = lines[req.item_id] = PlanningLine(req.item, ZERO, ZERO,
                                                      usable.get(req.item_id, ZERO), ZERO, [],
                                                      [])
-        still = req.remaining if status != "draft" else req.required
+        still = req.remaining if not lifecycle.is_draft(status) else req.required
         line.required += still
         line.picked += req.picked
         line.orders.append(number)
         # Released orders already hold their stock; a shortage blocks drafts from release.
-        if status == "draft" and line.required > line.on_hand:
+        if lifecycle.is_draft(status) and line.required > line.on_hand:
             line.blocked.append(number)
     for line in lines.values():
         line.shortage = max(line.required - line.on_hand, ZERO)
