@@ -19,7 +19,7 @@ from shopfloor.domain import order_lifecycle as lifecycle
 from shopfloor.domain import recipes as rules
 from shopfloor.domain.availability import place_is_free
 from shopfloor.domain.costing import ConsumedLot, cost_of_production
-from shopfloor.domain.errors import Conflict, InsufficientStock, NotFound, ValidationError
+from shopfloor.domain.errors import Conflict, InsufficientStock, ValidationError
 from shopfloor.domain.messages import join, t, word
 from shopfloor.domain.quantities import MAX_MAGNITUDE, ZERO, format_quantity, to_api
 from shopfloor.extensions import db
@@ -47,6 +47,7 @@ from shopfloor.services.availability import (
     usable_by_item,
 )
 from shopfloor.services.clock import today
+from shopfloor.services.lookups import the_one
 from shopfloor.services.master import get_item, get_location, get_lot
 from shopfloor.services.numbering import generate_lot_code, next_number
 from shopfloor.services.settings import setting
@@ -66,13 +67,9 @@ def find_order_number(code: str) -> str | None:
 
 
 def get_order(number: str, *, lock: bool = False) -> ProductionOrder:
-    query = sa.select(ProductionOrder).where(ProductionOrder.number == number)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    order = db.session.scalar(query)
-    if order is None:
-        raise NotFound(t("no production order {number}", number=number), field="number")
-    return order
+    return the_one(ProductionOrder, ProductionOrder.number, number,
+                   lambda: t("no production order {number}", number=number), "number",
+                   lock=lock)
 
 
 def _holder(order: ProductionOrder) -> tuple[str, int]:
@@ -157,12 +154,6 @@ def create_order(data: Mapping, user: User) -> ProductionOrder:
                           for n, (sku, required) in enumerate(needs.items())])
         session.add(order)
     return order
-
-
-@dataclass
-class PlanSuggestion:
-    item: str
-    quantity: Decimal
 
 
 def release_order(number: str, user: User) -> ProductionOrder:

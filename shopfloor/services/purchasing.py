@@ -26,18 +26,15 @@ from shopfloor.services import fields
 from shopfloor.services.audit import record_change
 from shopfloor.services.availability import reserved_by_item, usable_by_item
 from shopfloor.services.clock import today
+from shopfloor.services.lookups import the_one
 from shopfloor.services.master import find_party, get_item
 from shopfloor.services.numbering import next_number
 
 
 def get_purchase_order(number: str, *, lock: bool = False) -> PurchaseOrder:
-    query = sa.select(PurchaseOrder).where(PurchaseOrder.number == number)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    order = db.session.scalar(query)
-    if order is None:
-        raise NotFound(t("no purchase order {number}", number=number), field="number")
-    return order
+    return the_one(PurchaseOrder, PurchaseOrder.number, number,
+                   lambda: t("no purchase order {number}", number=number), "number",
+                   lock=lock)
 
 
 def on_order_by_item(item_ids=None) -> dict[int, Decimal]:

@@ -5,15 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-import sqlalchemy as sa
-
 from shopfloor.database import command
 from shopfloor.domain import fefo
 from shopfloor.domain.availability import place_is_free
 from shopfloor.domain.errors import DomainError, NotFound, ValidationError
 from shopfloor.domain.messages import t, word
 from shopfloor.domain.quantities import ZERO
-from shopfloor.extensions import db
 from shopfloor.models.master import Customer
 from shopfloor.models.shipping import Shipment, ShipmentLine
 from shopfloor.models.users import User
@@ -26,16 +23,15 @@ from shopfloor.services.availability import (
     stock_lots,
 )
 from shopfloor.services.clock import today
+from shopfloor.services.lookups import the_one
 from shopfloor.services.master import find_party, get_lot
 from shopfloor.services.numbering import next_number
 from shopfloor.services.stock import post_move
 
 
 def get_shipment(number: str) -> Shipment:
-    shipment = db.session.scalar(sa.select(Shipment).where(Shipment.number == number))
-    if shipment is None:
-        raise NotFound(t("no shipment {number}", number=number), field="number")
-    return shipment
+    return the_one(Shipment, Shipment.number, number,
+                   lambda: t("no shipment {number}", number=number), "number")
 
 
 def ship(data: Mapping, user: User, key: str | None = None) -> Shipment:
