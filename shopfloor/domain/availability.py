@@ -25,13 +25,18 @@ LOT_STATUSES = (AVAILABLE, QUARANTINE, REJECTED)
 UNAVAILABLE_LOCATION_KINDS = ("quarantine", "wip")
 
 
+def is_expired(expiry: date | None, today: date) -> bool:
+    """Past its expiry date (a lot is still good on the day itself)."""
+    return expiry is not None and expiry < today
+
+
 def unusable_reason(status: str, expiry: date | None, today: date) -> str | None:
     """None when a lot with this status and expiry may be used today, else why not:
     "rejected", "expired", or its status ("quarantine"). Rejection is named before expiry:
     a rejected lot is never coming back, an expired one might be relabelled by QC."""
     if status == REJECTED:
         return REJECTED
-    if expiry is not None and expiry < today:
+    if is_expired(expiry, today):
         return EXPIRED
     if status != AVAILABLE:
         return status

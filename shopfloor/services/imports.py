@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from shopfloor.database import command
 from shopfloor.domain import units
+from shopfloor.domain.availability import is_expired
 from shopfloor.domain.errors import Conflict, DomainError, NotFound, ValidationError
 from shopfloor.domain.messages import t
 from shopfloor.domain.quantities import parse_money, parse_quantity
@@ -276,7 +277,7 @@ def open_lot(data: Mapping, user: User) -> Lot:
         supplier = master.get_supplier(incoming.supplier_name) if incoming.supplier_name \
             else None
         status, status_reason = "available", None
-        if incoming.expiry is not None and incoming.expiry < on:
+        if is_expired(incoming.expiry, on):
             status = "quarantine"
             status_reason = f"opening stock expired ({incoming.expiry.isoformat()})"
         return add_lot(session, incoming, user, on, origin="opening", supplier=supplier,

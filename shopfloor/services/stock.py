@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from shopfloor.database import command, insert_ignoring_conflicts
 from shopfloor.domain import units
+from shopfloor.domain.availability import is_expired
 from shopfloor.domain.errors import Conflict, InsufficientStock, ValidationError
 from shopfloor.domain.messages import t, word
 from shopfloor.domain.quantities import format_quantity, quantize_unit_cost
@@ -180,7 +181,7 @@ def receive_lot(data: Mapping, user: User, key: str | None = None) -> Receipt:
                 else ordered_from
         status, status_reason = "available", None
         expiry = incoming.expiry
-        if expiry is not None and expiry < received_on:
+        if is_expired(expiry, received_on):
             if not (fields.boolean(data, "accept_expired", default=False)
                     and user.can("supervisor")):
                 raise ValidationError(

@@ -24,7 +24,7 @@ def expiry_urgency(expiry: date | None, today: date) -> str:
     """How urgently a lot's expiry needs attention: expired, soon (within 30 days), ok."""
     if expiry is None:
         return "none"
-    if expiry < today:
+    if rule.is_expired(expiry, today):
         return "expired"
     if expiry <= today + timedelta(days=EXPIRING_SOON_DAYS):
         return "soon"

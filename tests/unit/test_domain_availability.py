@@ -20,6 +20,8 @@ def test_an_available_lot_without_expiry_on_a_shelf_is_usable():
 def test_a_lot_is_usable_up_to_and_including_its_expiry_date():
     assert rule.lot_is_usable("available", TODAY, TODAY)
     assert not rule.lot_is_usable("available", date(2026, 3, 9), TODAY)
+    assert not rule.is_expired(TODAY, TODAY) and not rule.is_expired(None, TODAY)
+    assert rule.is_expired(date(2026, 3, 9), TODAY)
 
 
 @pytest.mark.parametrize("status", ["quarantine", "rejected"])
