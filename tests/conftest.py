@@ -148,6 +148,14 @@ def api(app, make_user, token_for):
 
 
 @pytest.fixture
+def workshop(app, supervisor):
+    """The candle workshop with both recipes (tests/scenarios.py)."""
+    from tests.scenarios import candle_workshop
+
+    return candle_workshop(app, supervisor)
+
+
+@pytest.fixture
 def live_server(app, database_url):
     """start() -> base URL of gunicorn serving this test's database with several workers,
     as in production; stopped after the test."""
