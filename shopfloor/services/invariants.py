@@ -87,12 +87,53 @@ def balance_items_match_lots() -> list[Violation]:
     return [Violation("balance item is its lot's item", f"lot {code}") for code in rows]
 
 
+def work_in_progress_explained_by_picks() -> list[Violation]:
+    """What an order's work in progress holds of a lot came there by picks: on hand there is
+    at most what was picked in less what went out (consumed, returned, scrapped). More means
+    stock entered some other way (a count, in an older version) and the order can neither
+    complete nor cancel cleanly."""
+    picked_in = sa.func.sum(sa.case((StockMove.reason == "pick", StockMove.quantity),
+                                    else_=0))
+    into = (sa.select(StockMove.lot_id.label("lot_id"),
+                      StockMove.to_location_id.label("location_id"),
+                      picked_in.label("picked"))
+            .join(Location, Location.id == StockMove.to_location_id)
+            .where(Location.kind == "wip")
+            .group_by(StockMove.lot_id, StockMove.to_location_id).subquery())
+    out_of = (sa.select(StockMove.lot_id.label("lot_id"),
+                        StockMove.from_location_id.label("location_id"),
+                        sa.func.sum(StockMove.quantity).label("out"))
+              .join(Location, Location.id == StockMove.from_location_id)
+              .where(Location.kind == "wip")
+              .group_by(StockMove.lot_id, StockMove.from_location_id).subquery())
+    rows = db.session.execute(
+        sa.select(Lot.code, Location.code, Balance.quantity, into.c.picked, out_of.c.out)
+        .select_from(Balance)
+        .join(Location, Location.id == Balance.location_id)
+        .join(Lot, Lot.id == Balance.lot_id)
+        .outerjoin(into, sa.and_(into.c.lot_id == Balance.lot_id,
+                                 into.c.location_id == Balance.location_id))
+        .outerjoin(out_of, sa.and_(out_of.c.lot_id == Balance.lot_id,
+                                   out_of.c.location_id == Balance.location_id))
+        .where(Location.kind == "wip", Balance.quantity > 0)
+        .order_by(Location.code, Lot.code)).all()
+    violations = []
+    for lot, place, held, picked, out in rows:
+        explained = max((picked or 0) - (out or 0), 0)
+        if held > explained:
+            violations.append(Violation(
+                "work in progress explained by picks",
+                f"{place} holds {format_quantity(held - explained)} of lot {lot} that no "
+                f"pick put there"))
+    return violations
+
+
 def reservations_within_stock() -> list[Violation]:
     """A reservation never exceeds what its order still needs, and closed (or draft)
     orders hold nothing. Commands never reserve more than is available (release counts
     free stock with the items locked; picks and shipments cannot take what others hold);
     stock found missing by a count afterwards is reported by `reservation_warnings`."""
-    violations = []
+    violations = work_in_progress_explained_by_picks()  # the picked side of reservations
     rows = db.session.execute(
         sa.select(ProductionOrder.number, ProductionOrder.status, Item.sku,
                   OrderRequirement.required, OrderRequirement.picked, OrderRequirement.reserved)

@@ -122,11 +122,7 @@ def read_incoming_lot(session, data: Mapping, on: date) -> IncomingLot:
     if location.archived:
         raise Conflict(t("location {location} is archived", location=location.code),
                        field="location")
-    if location.kind == "wip":  # its order's picks fill it, so its reservations add up
-        raise ValidationError(t("{location} is work in progress: stock goes in by a pick and "
-                                "out by completing or cancelling its order",
-                                location=location.code),
-                              field="location")
+    _refuse_work_in_progress(location, "location")
     expiry = fields.iso_date(data, "expiry")
     if expiry is None and item.shelf_life_days is not None:
         expiry = on + timedelta(days=item.shelf_life_days)
@@ -195,6 +191,18 @@ def receive_lot(data: Mapping, user: User, key: str | None = None) -> Receipt:
     return Receipt(lot=lot, base_quantity=incoming.base_quantity)
 
 
+def _refuse_work_in_progress(location: Location, field: str) -> None:
+    """An order's work in progress changes only by its own commands: picks fill it,
+    completion and cancelling empty it. Stock put there any other way (a receipt, a
+    transfer, a count) would be neither reserved nor picked, and the order could then
+    neither complete nor cancel."""
+    if location.kind == "wip":
+        raise ValidationError(t("{location} is work in progress: stock goes in by a pick and "
+                                "out by completing or cancelling its order",
+                                location=location.code),
+                              field=field)
+
+
 # --- moves, counts, status --------------------------------------------------------------------
 
 def move_stock(data: Mapping, user: User, key: str | None = None) -> StockMove:
@@ -210,11 +218,7 @@ def move_stock(data: Mapping, user: User, key: str | None = None) -> StockMove:
         if target.archived:
             raise Conflict(t("location {location} is archived", location=target.code), field="to")
         for place, name in ((source, "from"), (target, "to")):
-            if place.kind == "wip":  # its order's picks, completion and cancel keep it
-                raise ValidationError(t("{location} is work in progress: stock goes in by a "
-                                        "pick and out by completing or cancelling its order",
-                                        location=place.code),
-                                      field=name)
+            _refuse_work_in_progress(place, name)
         quantity = fields.quantity(data, "quantity")
         return post_move(session, lot=lot, quantity=quantity, reason="transfer",
                          user_id=user.id, from_location=source, to_location=target,
@@ -230,12 +234,14 @@ class CountLine:
 def count_stock(location_code: str, lines: Iterable[CountLine], user: User,
                 reason: str | None = None, key: str | None = None) -> StockCount:
     """Record counted quantities at a location. Each difference from the balance becomes an
-    `adjust` move with the reason, so the ledger explains every change."""
+    `adjust` move with the reason, so the ledger explains every change. An order's work in
+    progress is not counted: what is there is what its picks put there."""
     lines = list(lines)
     if not lines:
         raise ValidationError(t("count at least one lot"), field="lot")
     with command() as session:
         location = get_location(location_code)
+        _refuse_work_in_progress(location, "location")
         count = StockCount(location=location, reason=reason, user_id=user.id)
         session.add(count)
         session.flush()
