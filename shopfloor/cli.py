@@ -1,4 +1,4 @@
-"""Command-line tools (DESIGN.md §6): users, tokens, demo data."""
+"""Command-line tools (docs/ARCHITECTURE.md, "Contracts"): users, tokens, demo data."""
 
 from __future__ import annotations
 

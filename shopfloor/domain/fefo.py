@@ -1,4 +1,4 @@
-"""Which lots to pick: first expired, first out (DESIGN.md §3).
+"""Which lots to pick: first expired, first out (docs/ARCHITECTURE.md, "FEFO").
 
 Pure functions over plain values, in the spirit of cosmicpython's `allocate(line, batches)`:
 the service loads the item's lots with their balances, asks here what to pick, and owns the

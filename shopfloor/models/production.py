@@ -1,5 +1,6 @@
 """Recipes (bills of materials), production orders, their requirements and picks, and the
-genealogy that links input lots to the lots made from them (DESIGN.md §2)."""
+genealogy that links input lots to the lots made from them (docs/ARCHITECTURE.md, "The
+model")."""
 
 from __future__ import annotations
 

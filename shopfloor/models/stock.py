@@ -1,4 +1,5 @@
-"""Lots, the append-only stock ledger, balances and stock counts (DESIGN.md §2)."""
+"""Lots, the append-only stock ledger, balances and stock counts (docs/ARCHITECTURE.md,
+"The model")."""
 
 from __future__ import annotations
 

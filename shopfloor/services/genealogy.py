@@ -1,4 +1,4 @@
-"""Traceability both ways, and the recall report (DESIGN.md §3 "Traceable").
+"""Traceability both ways, and the recall report (docs/ARCHITECTURE.md, "Traceability").
 
 The closures are recursive SQL (WITH RECURSIVE works on SQLite and PostgreSQL alike), so a
 trace is a few queries however deep or wide the history: one for the related lots and the

@@ -1,4 +1,5 @@
-"""What a scanned text points at (DESIGN.md §4): a lot, an item, a location or an order.
+"""What a scanned text points at: a lot, an item, a location or an order
+(docs/ARCHITECTURE.md, "Labels and scanning").
 
 Accepted: a lot URL (`…/l/<code>`), a GS1 Digital Link, a GS1 element string (with or
 without parentheses, FNC1 or a symbology prefix), a lot code, a SKU, a GTIN, a location

@@ -157,7 +157,8 @@ def add_lot(session, incoming: IncomingLot, user: User, on: date, *, origin: str
 
 
 def receive_lot(data: Mapping, user: User, key: str | None = None) -> Receipt:
-    """Receive a quantity of an item as a new lot at a location (DESIGN.md §6 POST /receipts).
+    """Receive a quantity of an item as a new lot at a location (POST /receipts; the steps:
+    docs/ARCHITECTURE.md, "A receipt").
 
     The quantity may be in any unit compatible with the item's base unit; the lot keeps its
     cost per base unit. An already-expired lot is refused unless a supervisor accepts it

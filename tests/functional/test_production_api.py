@@ -1,7 +1,7 @@
-"""The recipe and production order API of DESIGN.md §6 over HTTP with bearer tokens: shapes
-with decimal strings, refusals that say why (409 shortages, 409 not first to expire, 422
-unusable lots), operators picking and completing with their own tokens, and replays that
-change nothing."""
+"""The recipe and production order API (docs/ARCHITECTURE.md, "Contracts") over HTTP with bearer
+tokens: shapes with decimal strings, refusals that say why (409 shortages, 409 not first to
+expire, 422 unusable lots), operators picking and completing with their own tokens, and
+replays that change nothing."""
 
 from __future__ import annotations
 
