@@ -119,12 +119,14 @@ class RequirementView:
 
 
 def requirement_views(order: ProductionOrder, on: date) -> list[RequirementView]:
+    """Each requirement with what the order may count on: usable stock less what OTHER
+    holders reserved. The order's own reservation is a claim on that same stock, not more
+    of it, so it is not added back (available never exceeds what is usable)."""
     item_ids = [req.item_id for req in order.requirements]
     available = available_by_item(item_ids, on, excluding=_holder(order))
     views = []
     for req in order.requirements:
-        have = available.get(req.item_id, ZERO) + req.reserved \
-            if not lifecycle.is_draft(order.status) else available.get(req.item_id, ZERO)
+        have = available.get(req.item_id, ZERO)
         need = req.remaining if lifecycle.holds_reservations(order.status) else req.required
         views.append(RequirementView(req.item, req.required, have, max(need - have, ZERO),
                                      req.picked, req.reserved))

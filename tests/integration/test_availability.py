@@ -64,3 +64,20 @@ def test_a_reservation_comes_off_what_everyone_else_may_take(app, supervisor):
         assert availability.available_by_item([item_id], stock.today()) == {item_id: Decimal(100)}
         assert availability.available_by_item([item_id], stock.today(), excluding=holder) == {
             item_id: Decimal(130)}
+
+
+def test_an_order_never_shows_more_available_than_is_usable(app, workshop):
+    """Its own reservation is part of the usable stock, not extra: 5000 g of wax on hand and
+    1900 g reserved for the order is 5000 g the order may count on, not 6900 g."""
+    with app.app_context():
+        who = user(app, workshop["sup"])
+        number = production.create_order({"product": "BASE", "quantity": "2000"}, who).number
+        production.release_order(number, who)
+        wax = production.requirement_views(production.get_order(number), stock.today())[0]
+        assert (wax.item.sku, wax.reserved, wax.available) == (
+            "WAX", Decimal(1900), Decimal(5000))
+        production.pick(number, {"lot": "WAX-OLD", "quantity": "500"}, who)
+        wax = production.requirement_views(production.get_order(number), stock.today())[0]
+        # 500 g went into the order's work in progress: 4500 g left usable on the shelf.
+        assert (wax.picked, wax.reserved, wax.available, wax.shortage) == (
+            Decimal(500), Decimal(1400), Decimal(4500), Decimal(0))
