@@ -1,4 +1,5 @@
-"""`GET /api/v1/openapi.json`: the JSON API described as OpenAPI 3.1 (DESIGN.md §6).
+"""`GET /api/v1/openapi.json`: the JSON API described as OpenAPI 3.1
+(docs/ARCHITECTURE.md, "Contracts").
 
 The document is plain data built by the small helpers below. It is kept true by tests, not
 by hope: tests/functional/test_openapi.py checks that every API route is described here and

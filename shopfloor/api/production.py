@@ -1,5 +1,5 @@
-"""JSON API for recipes and production orders (DESIGN.md §6). Operators pick and complete
-with their own tokens; supervisors plan."""
+"""JSON API for recipes and production orders (docs/ARCHITECTURE.md, "Contracts"). Operators
+pick and complete with their own tokens; supervisors plan."""
 
 from __future__ import annotations
 

@@ -94,15 +94,18 @@ def describe(component: list[str], graph) -> str:
                      for target, line in sorted(graph[source].items()) if target in members)
 
 
-# The layers under the pages and the API. The web and API packages are being rewired in
-# create_app (issue 12, items 3 and 4); once they are, this covers the whole package.
-CHECKED = ("shopfloor.domain", "shopfloor.models", "shopfloor.services", "shopfloor.labels")
+# The one exception left: the API package's route modules take the blueprint from the package
+# that imports them, and its OpenAPI document from the data routes and back. They are being
+# redeclared (issue 12, item 4); a cycle reaching any module outside them fails.
+STILL_BEING_REWIRED = "shopfloor.api"
 
 
-def test_no_module_of_the_lower_layers_imports_itself_back():
+def test_no_module_of_shopfloor_imports_itself_back():
     graph = import_graph()
     found = [component for component in cycles(graph)
-             if any(module.startswith(CHECKED) for module in component)]
+             if any(module != STILL_BEING_REWIRED
+                    and not module.startswith(STILL_BEING_REWIRED + ".")
+                    for module in component)]
     assert not found, "import cycles:\n" + "\n\n".join(describe(c, graph) for c in found)
 
 
