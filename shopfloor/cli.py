@@ -1,4 +1,4 @@
-"""Command-line tools (DESIGN.md §6): users, tokens, demo data."""
+"""Command-line tools (docs/ARCHITECTURE.md, "Contracts"): users, tokens, demo data."""
 
 from __future__ import annotations
 
@@ -132,8 +132,11 @@ def synth_command(lots, seed, end, ready_orders, manifest):
     """Fill an EMPTY database with a synthetic decade of history, for benchmarks."""
     import json
 
-    from shopfloor.services.synth import synthesize
-
+    try:  # benchmark code, beside the benchmark in a checkout (bench/synth.py)
+        from bench.synth import synthesize
+    except ImportError:
+        raise click.ClickException("synth is part of the benchmark: run it from a checkout "
+                                   "of the repository (it needs bench/synth.py)") from None
     try:
         summary = synthesize(lots, seed=seed, end=end.date() if end else None,
                              ready_orders=ready_orders, progress=click.echo)

@@ -1,6 +1,6 @@
-"""The JSON API under /api/v1 (DESIGN.md §6). Bearer tokens for machines and scripts; the
-app's own pages may call it with their session cookie, and then must send the CSRF token
-in the X-CSRFToken header like any form."""
+"""The JSON API under /api/v1 (docs/ARCHITECTURE.md, "Contracts"). Bearer tokens for machines
+and scripts; the app's own pages may call it with their session cookie, and then must send
+the CSRF token in the X-CSRFToken header like any form."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""JSON API for purchasing, reports and settings (DESIGN.md §6: /reports/valuation)."""
+"""JSON API for purchasing, reports and settings (docs/ARCHITECTURE.md, "Contracts")."""
 
 from __future__ import annotations
 

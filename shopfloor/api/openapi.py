@@ -1,4 +1,5 @@
-"""`GET /api/v1/openapi.json`: the JSON API described as OpenAPI 3.1, generated.
+"""`GET /api/v1/openapi.json`: the JSON API described as OpenAPI 3.1, generated
+(docs/ARCHITECTURE.md, "Contracts").
 
 Nothing here lists the paths: each API view declares itself with `@operation(...)` (its
 summary, the shape of its body and its answer, its query parameters, its refusals), and

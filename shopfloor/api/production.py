@@ -1,5 +1,5 @@
-"""JSON API for recipes and production orders (DESIGN.md §6). Operators pick and complete
-with their own tokens; supervisors plan."""
+"""JSON API for recipes and production orders (docs/ARCHITECTURE.md, "Contracts"). Operators
+pick and complete with their own tokens; supervisors plan."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def order_json(order, on=None) -> dict:
                           "picked": out.quantity(view.picked),
                           "reserved": out.quantity(view.reserved)} for view in views],
     }
-    if order.status == "completed":
+    if order.flags.has_output:
         body["output_lot"] = order_output_json(order)
     return body
 

@@ -1,5 +1,5 @@
-"""JSON API routes for master data and stock (DESIGN.md §6). Handlers parse, call one
-service, and present the result; errors become JSON in shopfloor.http.errors."""
+"""JSON API routes for master data and stock (docs/ARCHITECTURE.md, "Contracts"). Handlers
+parse, call one service, and present the result; errors become JSON in shopfloor.http.errors."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""JSON API for shipments, genealogy and recall (DESIGN.md §6)."""
+"""JSON API for shipments, genealogy and recall (docs/ARCHITECTURE.md, "Contracts")."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Reading command input. API bodies and HTML forms use the same field names (DESIGN.md
-§6), so one set of readers serves both and every refusal names its field."""
+"""Reading command input. API bodies and HTML forms use the same field names
+(docs/ARCHITECTURE.md, "Units and exact numbers"), so one set of readers serves both and
+every refusal names its field."""
 
 from __future__ import annotations
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -13,14 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ON_POSTGRES
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_for(url: str, seconds: float = 60) -> int:
@@ -36,7 +30,7 @@ def _wait_for(url: str, seconds: float = 60) -> int:
 
 @pytest.mark.skipif(ON_POSTGRES, reason="make run serves SQLite; covered by the SQLite run")
 def test_make_run_serves_the_login_page(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "MAKE"))}
     env.update(PORT=str(port), DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}")
     server = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=ROOT, env=env,

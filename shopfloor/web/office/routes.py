@@ -242,7 +242,7 @@ def movements():
 
 # --- settings ----------------------------------------------------------------------------------
 
-SETTING_FIELDS = tuple(settings.DEFAULTS)
+SETTING_FIELDS = settings.EDITABLE
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from shopfloor.domain.quantities import format_quantity
 from shopfloor.extensions import db
 from shopfloor.labels.layouts import build_lot_label
 from shopfloor.models.stock import Lot, StockMove
-from shopfloor.services.stock import setting
+from shopfloor.services.settings import setting
 from shopfloor.web.labels import base_url, label_response
 
 
@@ -32,4 +32,4 @@ def lot_label(lot: Lot):
 def lot_label_response(lot: Lot):
     return label_response("lot", lot_label(lot), title=lot.code,
                           back_url=url_for("stock.lot_page", code=lot.code),
-                          default_size=setting("default_label_size", "62mm"))
+                          default_size=setting("default_label_size"))

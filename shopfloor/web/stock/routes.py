@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -226,14 +224,3 @@ def overview():
     summaries = stock_queries.stock_summaries(stock.today(), kind=kind, q=request.args.get("q"))
     return render_template("stock/overview.html", summaries=summaries, kind=kind,
                            q=request.args.get("q", ""), kinds=choices.ITEM_KIND_LABELS)
-
-
-def csv_response(filename: str, rows) -> Response:
-    import csv
-    import io
-
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return current_app.response_class(
-        buffer.getvalue(), mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
