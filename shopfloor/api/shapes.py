@@ -818,12 +818,12 @@ _SETTING_TYPES = {
     "picking_policy": (T.one_of(fefo.POLICIES), T.choice(fefo.POLICIES)),
 }
 Settings = create_model("Settings", __base__=Answer, **{
-    name: (_SETTING_TYPES.get(name, (str,))[0], ...) for name in settings.DEFAULTS})
+    name: (_SETTING_TYPES.get(name, (str,))[0], ...) for name in settings.EDITABLE})
 SettingsPatch = create_model(
     "SettingsPatch", __config__=_examples({"currency": "RON", "picking_policy": "fefo"}),
     __doc__="Only the settings named change.", **{
         name: (_SETTING_TYPES[name][1] if name in _SETTING_TYPES else T.text(200), None)
-        for name in settings.DEFAULTS})
+        for name in settings.EDITABLE})
 
 
 # --- data in and out ----------------------------------------------------------------------
