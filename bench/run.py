@@ -125,7 +125,7 @@ def schema_revision() -> str:
 
 
 def cache_key(lots: int, seed: int) -> str:
-    synth = (ROOT / "shopfloor" / "services" / "synth.py").read_bytes()
+    synth = (ROOT / "bench" / "synth.py").read_bytes()
     version = hashlib.sha256(synth).hexdigest()[:10]
     return f"n{lots}-seed{seed}-rev{schema_revision()}-synth{version}"
 

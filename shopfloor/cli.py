@@ -1,8 +1,9 @@
-"""Command-line tools (DESIGN.md §6): users, tokens, demo data."""
+"""Command-line tools (docs/ARCHITECTURE.md, "Contracts"): users, tokens, demo data."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup, with_appcontext
@@ -132,8 +133,11 @@ def synth_command(lots, seed, end, ready_orders, manifest):
     """Fill an EMPTY database with a synthetic decade of history, for benchmarks."""
     import json
 
-    from shopfloor.services.synth import synthesize
-
+    try:  # benchmark code, beside the benchmark in a checkout (bench/synth.py)
+        from bench.synth import synthesize
+    except ImportError:
+        raise click.ClickException("synth is part of the benchmark: run it from a checkout "
+                                   "of the repository (it needs bench/synth.py)") from None
     try:
         summary = synthesize(lots, seed=seed, end=end.date() if end else None,
                              ready_orders=ready_orders, progress=click.echo)
@@ -162,7 +166,6 @@ def serve_command(port, https_port, workers):
 
     from flask import current_app
 
-    from shopfloor import ROOT
     from shopfloor.services.demo import DEMO_PASSWORD, demo_sign_ins
     from shopfloor.serving import launcher, network, tls
 
@@ -185,7 +188,8 @@ def serve_command(port, https_port, workers):
                        "certificate authority was made; trust it again on each phone (/phone)",
                        err=True)
 
-    sys.exit(launcher.supervise(commands, cwd=ROOT, recheck=renew if tls_enabled else None))
+    root = Path(current_app.root_path).parent
+    sys.exit(launcher.supervise(commands, cwd=root, recheck=renew if tls_enabled else None))
 
 
 def register(app) -> None:

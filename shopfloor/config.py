@@ -1,4 +1,4 @@
-"""Configuration from the environment (DESIGN.md §6).
+"""Configuration from the environment (docs/ARCHITECTURE.md, "Contracts").
 
 `DATABASE_URL` picks the database (SQLite file under instance/ by default),
 `SECRET_KEY` signs sessions (generated once and kept under instance/ when unset),

@@ -37,10 +37,6 @@ def configure_engine(engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def is_sqlite() -> bool:
-    return db.engine.dialect.name == "sqlite"
-
-
 def insert_ignoring_conflicts(session, model, returning=None, **values):
     """INSERT … ON CONFLICT DO NOTHING, on whichever database this is. Used to create a row
     that concurrent commands may create too (a balance, a sequence), then lock it. With

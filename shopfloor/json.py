@@ -29,7 +29,10 @@ class ShopfloorJSONProvider(DefaultJSONProvider):
 
     def loads(self, s, **kwargs):
         kwargs.setdefault("parse_float", Decimal)
-        return json.loads(s, **kwargs)
+        try:
+            return json.loads(s, **kwargs)
+        except RecursionError:  # nested past what the parser can follow: not readable
+            raise ValueError("JSON nested too deeply") from None
 
 
 #: Dates natively (the same ISO 8601 as `_default`), datetimes to the second as `_default`

@@ -148,47 +148,31 @@ def api(app, make_user, token_for):
 
 
 @pytest.fixture
+def workshop(app, supervisor):
+    """The candle workshop with both recipes (tests/scenarios.py)."""
+    from tests.scenarios import candle_workshop
+
+    return candle_workshop(app, supervisor)
+
+
+@pytest.fixture
 def live_server(app, database_url):
     """start() -> base URL of gunicorn serving this test's database with several workers,
     as in production; stopped after the test."""
-    import signal
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-    from pathlib import Path
+    from tests.servers import Server
 
-    root = Path(__file__).resolve().parents[1]
     servers = []
 
     def start(workers: int = 4) -> str:
         with app.app_context():
             db.engine.dispose()  # the server's workers open their own connections
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
-               "SHOPFLOOR_BASE_URL": "https://shop.example"}
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers),
-             "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-            cwd=root, env=env, start_new_session=True)
-        servers.append(process)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=1):
-                    return base
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError("gunicorn did not start")
+        server = Server(database_url, workers)
+        servers.append(server)
+        return server.start()
 
     yield start
-    for process in servers:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+    for server in servers:
+        server.stop()
 
 
 def pytest_addoption(parser):

@@ -1,4 +1,4 @@
-"""JSON API for purchasing, reports and settings (DESIGN.md §6: /reports/valuation)."""
+"""JSON API for purchasing, reports and settings (docs/ARCHITECTURE.md, "Contracts")."""
 
 from __future__ import annotations
 
@@ -8,9 +8,16 @@ from flask_login import current_user
 from shopfloor.access import allow
 from shopfloor.api import bp, payload
 from shopfloor.api import serializers as out
-from shopfloor.api.idempotency import idempotent
+from shopfloor.api import shapes as S
+from shopfloor.api import types as T
+from shopfloor.api.openapi import Query, operation
+from shopfloor.http.idempotency import idempotent
+from shopfloor.models.purchasing import PO_STATUSES
+from shopfloor.models.stock import MOVE_REASONS
 from shopfloor.services import fields as read
 from shopfloor.services import purchasing, reports, settings
+
+PO_NUMBER = {"number": "The purchase order's number (PO-000001)."}
 
 
 def purchase_order_json(order) -> dict:
@@ -28,6 +35,7 @@ def purchase_order_json(order) -> dict:
 
 @bp.get("/reorder-suggestions")
 @allow("supervisor")
+@operation("What to buy, by supplier", "Purchasing", answer=S.ReorderSuggestions)
 def get_reorder_suggestions():
     return [{"supplier": supplier.name if supplier else None, "items": [
         {"item": s.item.sku, "on_hand": out.quantity(s.on_hand),
@@ -41,6 +49,9 @@ def get_reorder_suggestions():
 @bp.post("/purchase-orders/from-suggestions")
 @allow("supervisor")
 @idempotent
+@operation("Draft purchase orders from the reorder suggestions, one per supplier",
+           "Purchasing", ok=201, answer=list[S.PurchaseOrder], body=S.FromSuggestionsInput,
+           errors="409")
 def create_purchase_orders_from_suggestions():
     skus = payload().get("items")
     orders = purchasing.create_orders_from_suggestions(current_user, skus or None)
@@ -49,6 +60,9 @@ def create_purchase_orders_from_suggestions():
 
 @bp.get("/purchase-orders")
 @allow("supervisor")
+@operation("List purchase orders, newest first", "Purchasing",
+           answer=list[S.PurchaseOrder],
+           query=(Query("status", T.choice(PO_STATUSES), "Only this status."),))
 def list_purchase_orders():
     from shopfloor.services.purchasing import list_purchase_orders as listing
 
@@ -58,12 +72,15 @@ def list_purchase_orders():
 @bp.post("/purchase-orders")
 @allow("supervisor")
 @idempotent
+@operation("Create a draft purchase order", "Purchasing", ok=201,
+           answer=S.PurchaseOrder, body=S.PurchaseOrderInput, errors="404")
 def create_purchase_order():
     return purchase_order_json(purchasing.create_purchase_order(payload(), current_user)), 201
 
 
 @bp.get("/purchase-orders/<number>")
 @allow("supervisor")
+@operation("A purchase order", "Purchasing", answer=S.PurchaseOrder, path=PO_NUMBER)
 def get_purchase_order(number):
     return purchase_order_json(purchasing.get_purchase_order(number))
 
@@ -71,6 +88,8 @@ def get_purchase_order(number):
 @bp.patch("/purchase-orders/<number>")
 @allow("supervisor")
 @idempotent
+@operation("Change a draft purchase order", "Purchasing", answer=S.PurchaseOrder,
+           body=S.PurchaseOrderPatch, errors="409", path=PO_NUMBER)
 def update_purchase_order(number):
     return purchase_order_json(purchasing.update_purchase_order(number, payload(),
                                                                 current_user))
@@ -79,6 +98,8 @@ def update_purchase_order(number):
 @bp.post("/purchase-orders/<number>/send")
 @allow("supervisor")
 @idempotent
+@operation("Mark a draft as sent", "Purchasing", answer=S.PurchaseOrder,
+           errors="409", path=PO_NUMBER)
 def send_purchase_order(number):
     return purchase_order_json(purchasing.mark_sent(number, current_user))
 
@@ -86,12 +107,18 @@ def send_purchase_order(number):
 @bp.post("/purchase-orders/<number>/cancel")
 @allow("supervisor")
 @idempotent
+@operation("Cancel an open purchase order", "Purchasing", answer=S.PurchaseOrder,
+           errors="409", path=PO_NUMBER)
 def cancel_purchase_order(number):
     return purchase_order_json(purchasing.cancel_purchase_order(number, current_user))
 
 
 @bp.get("/reports/valuation")
 @allow("supervisor")
+@operation("Inventory value: materials, intermediates, WIP, finished", "Reports",
+           answer=S.Valuation, query=(
+               Query("detail", T.choice(("0", "1", "true", "false")),
+                     "1 to add each item and lot."),))
 def valuation_report():
     found = reports.valuation()
     body = {name: out.money(found.totals[name]) for name in reports.CATEGORIES}
@@ -109,6 +136,16 @@ def valuation_report():
 
 @bp.get("/reports/movements")
 @allow("supervisor")
+@operation("The movement history, filtered", "Reports", answer=S.Movements, query=(
+    Query("item", T.text(40), "Only this SKU."),
+    Query("lot", T.text(80), "Only this lot."),
+    Query("location", T.text(40), "Only moves into or out of this location."),
+    Query("reason", T.choice(MOVE_REASONS), "Only this kind of move."),
+    Query("user", T.text(80), "Only moves by this user."),
+    Query("from", T.DateInput, "From this day."),
+    Query("to", T.DateInput, "Up to this day, included."),
+    Query("limit", T.whole(1, 1000), "At most this many moves.", default=100),
+    Query("before", T.Id, "Only moves older than this id (the next page).")))
 def movements_report():
     flt = reports.MoveFilter(
         item=request.args.get("item") or None, lot=request.args.get("lot") or None,
@@ -126,6 +163,7 @@ def movements_report():
 
 @bp.get("/settings")
 @allow("admin")
+@operation("The workshop's settings", "Settings", answer=S.Settings)
 def get_settings():
     return settings.all_settings()
 
@@ -133,5 +171,6 @@ def get_settings():
 @bp.patch("/settings")
 @allow("admin")
 @idempotent
+@operation("Change settings", "Settings", answer=S.Settings, body=S.SettingsPatch)
 def update_settings():
     return settings.update_settings(payload(), current_user)

@@ -1,5 +1,5 @@
-"""JSON API for recipes and production orders (DESIGN.md §6). Operators pick and complete
-with their own tokens; supervisors plan."""
+"""JSON API for recipes and production orders (docs/ARCHITECTURE.md, "Contracts"). Operators
+pick and complete with their own tokens; supervisors plan."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from flask_login import current_user
 from shopfloor.access import allow
 from shopfloor.api import bp, payload
 from shopfloor.api import serializers as out
-from shopfloor.api.idempotency import idempotent, request_key
+from shopfloor.api import shapes as S
+from shopfloor.api.openapi import operation
+from shopfloor.http.idempotency import idempotent, request_key
 from shopfloor.services import production, recipes
 from shopfloor.services.master import get_item
 
@@ -38,7 +40,7 @@ def order_json(order, on=None) -> dict:
                           "picked": out.quantity(view.picked),
                           "reserved": out.quantity(view.reserved)} for view in views],
     }
-    if order.status == "completed":
+    if order.flags.has_output:
         body["output_lot"] = order_output_json(order)
     return body
 
@@ -52,12 +54,15 @@ def order_output_json(order) -> dict:
 @bp.post("/recipes")
 @allow("supervisor")
 @idempotent
+@operation("Create a new recipe version", "Production", ok=201, answer=S.Recipe,
+           body=S.RecipeInput, errors="404 409")
 def create_recipe():
     return recipe_json(recipes.create_recipe(payload(), current_user)), 201
 
 
 @bp.get("/recipes/<sku>")
 @allow("operator")
+@operation("The current recipe of a product", "Production", answer=S.Recipe)
 def get_recipe(sku):
     return recipe_json(recipes.get_recipe(get_item(sku, field="sku")))
 
@@ -65,12 +70,15 @@ def get_recipe(sku):
 @bp.post("/production-orders")
 @allow("supervisor")
 @idempotent
+@operation("Plan a production order (draft)", "Production", ok=201,
+           answer=S.ProductionOrder, body=S.ProductionOrderInput, errors="404")
 def create_order():
     return order_json(production.create_order(payload(), current_user)), 201
 
 
 @bp.get("/production-orders/<number>")
 @allow("operator")
+@operation("A production order", "Production", answer=S.ProductionOrder)
 def get_order(number):
     return order_json(production.get_order(number))
 
@@ -78,12 +86,15 @@ def get_order(number):
 @bp.post("/production-orders/<number>/release")
 @allow("supervisor")
 @idempotent
+@operation("Release: reserve every requirement (409 with the shortages)", "Production",
+           answer=S.ProductionOrder, errors="409")
 def release_order(number):
     return order_json(production.release_order(number, current_user))
 
 
 @bp.get("/production-orders/<number>/suggestions")
 @allow("operator")
+@operation("FEFO lots to pick", "Production", answer=S.Suggestions)
 def order_suggestions(number):
     order = production.get_order(number)
     return {"number": order.number, "requirements": [
@@ -98,6 +109,8 @@ def order_suggestions(number):
 @bp.post("/production-orders/<number>/picks")
 @allow("operator")
 @idempotent
+@operation("Pick a lot into the order's work in progress", "Production", ok=201,
+           answer=S.Pick, body=S.PickInput, errors="409")
 def create_pick(number):
     picked = production.pick(number, payload(), current_user, key=request_key())
     return {"order": number, "lot": picked.lot.code, "location": picked.from_location.code,
@@ -109,6 +122,8 @@ def create_pick(number):
 @bp.post("/production-orders/<number>/complete")
 @allow("operator")
 @idempotent
+@operation("Complete: consume, return the rest, make the output lot", "Production",
+           answer=S.Completion, body=S.CompletionInput, errors="409")
 def complete_order(number):
     done = production.complete_order(number, payload(), current_user, key=request_key())
     return {"number": number, "status": done.order.status,
@@ -121,12 +136,16 @@ def complete_order(number):
 @bp.post("/production-orders/<number>/cancel")
 @allow("supervisor")
 @idempotent
+@operation("Cancel: release reservations and return picked stock", "Production",
+           answer=S.ProductionOrder, errors="409")
 def cancel_order(number):
     return order_json(production.cancel_order(number, current_user, key=request_key()))
 
 
 @bp.get("/planning")
 @allow("operator")
+@operation("What open orders still need, against stock", "Production",
+           answer=S.Planning)
 def get_planning():
     return [{"item": line.item.sku, "unit": line.item.unit,
              "required": out.quantity(line.required), "on_hand": out.quantity(line.on_hand),

@@ -1,5 +1,5 @@
-"""JSON API routes for master data and stock (DESIGN.md §6). Handlers parse, call one
-service, and present the result; errors become JSON in shopfloor.web.errors."""
+"""JSON API routes for master data and stock (docs/ARCHITECTURE.md, "Contracts"). Handlers
+parse, call one service, and present the result; errors become JSON in shopfloor.http.errors."""
 
 from __future__ import annotations
 
@@ -10,19 +10,37 @@ from flask_login import current_user
 from shopfloor.access import allow
 from shopfloor.api import bp, payload
 from shopfloor.api import serializers as out
-from shopfloor.api.idempotency import idempotent, request_key
+from shopfloor.api import shapes as S
+from shopfloor.api import types as T
+from shopfloor.api.openapi import Query, operation
 from shopfloor.domain.errors import ValidationError
 from shopfloor.domain.messages import t
 from shopfloor.extensions import db
-from shopfloor.models.master import ITEM_KINDS, Customer, Item, Location, Supplier
+from shopfloor.http.idempotency import idempotent, request_key
+from shopfloor.http.links import scan_url
+from shopfloor.http.printing import print_receipt_after_commit
+from shopfloor.models.master import ITEM_KINDS, LOCATION_KINDS, Customer, Item, Location, Supplier
 from shopfloor.services import master, scan, stock, stock_queries
 from shopfloor.services.stock_queries import filter_items
-from shopfloor.web.printers.routes import print_receipt_after_commit
+
+SEARCH = Query("q", T.text(200), "Part of the name (or SKU or GTIN of an item).")
+
+
+@bp.get("/me")
+@allow("operator")
+@operation("Who the token acts as", "Meta", answer=S.Me)
+def me():
+    return {"username": current_user.username, "role": current_user.role,
+            "locale": current_user.locale}
+
 
 # --- items -------------------------------------------------------------------------------
 
 @bp.get("/items")
 @allow("operator")
+@operation("List items", "Master data", answer=list[S.Item], query=(
+    Query("kind", T.choice(ITEM_KINDS), "Only items of this kind."), SEARCH,
+    Query("archived", T.choice(("0", "1")), "1 to include archived items.")))
 def list_items():
     kind = request.args.get("kind")
     if kind and kind not in ITEM_KINDS:
@@ -36,12 +54,15 @@ def list_items():
 @bp.post("/items")
 @allow("supervisor")
 @idempotent
+@operation("Create an item", "Master data", ok=201, answer=S.Item, body=S.ItemInput,
+           errors="404 409")
 def create_item():
     return out.item_json(master.create_item(payload(), user=current_user)), 201
 
 
 @bp.get("/items/<sku>")
 @allow("operator")
+@operation("An item", "Master data", answer=S.Item)
 def get_item(sku):
     return out.item_json(master.get_item(sku, field="sku"))
 
@@ -49,6 +70,8 @@ def get_item(sku):
 @bp.patch("/items/<sku>")
 @allow("supervisor")
 @idempotent
+@operation("Change an item", "Master data", answer=S.Item, body=S.ItemPatch,
+           errors="409")
 def update_item(sku):
     return out.item_json(master.update_item(sku, payload(), user=current_user))
 
@@ -72,14 +95,26 @@ def _register_party_routes(path: str, model):
         return out.party_json(master.update_party(model, key, payload(), user=current_user))
 
     name = model.__tablename__
-    bp.add_url_rule(f"/{path}", f"list_{name}", allow("operator")(list_parties),
+    noun = path.removesuffix("s")
+    key = {"description": f"The {noun}'s id or exact name.", "schema": {
+        "anyOf": [{"type": "integer", "minimum": 1}, {"type": "string", "maxLength": 200,
+                                                      "minLength": 1}]}}
+    described = operation(f"List {path}", "Master data", answer=list[S.Party],
+                          query=(SEARCH,))
+    bp.add_url_rule(f"/{path}", f"list_{name}", allow("operator")(described(list_parties)),
                     methods=["GET"])
+    described = operation(f"Create a {noun}", "Master data", ok=201, answer=S.Party,
+                          body=S.PartyInput, errors="409")
     bp.add_url_rule(f"/{path}", f"create_{name}",
-                    allow("supervisor")(idempotent(create_party)), methods=["POST"])
-    bp.add_url_rule(f"/{path}/<key>", f"get_{name}", allow("operator")(get_party),
+                    allow("supervisor")(idempotent(described(create_party))), methods=["POST"])
+    described = operation(f"A {noun}", "Master data", answer=S.Party, path={"key": key})
+    bp.add_url_rule(f"/{path}/<key>", f"get_{name}", allow("operator")(described(get_party)),
                     methods=["GET"])
+    described = operation(f"Change a {noun}", "Master data", answer=S.Party,
+                          body=S.PartyPatch, errors="409", path={"key": key})
     bp.add_url_rule(f"/{path}/<key>", f"update_{name}",
-                    allow("supervisor")(idempotent(update_party)), methods=["PATCH"])
+                    allow("supervisor")(idempotent(described(update_party))),
+                    methods=["PATCH"])
 
 
 _register_party_routes("suppliers", Supplier)
@@ -88,6 +123,8 @@ _register_party_routes("customers", Customer)
 
 @bp.get("/locations")
 @allow("operator")
+@operation("List locations", "Master data", answer=list[S.Location], query=(
+    Query("kind", T.choice((*LOCATION_KINDS, "wip")), "Only locations of this kind."),))
 def list_locations():
     query = sa.select(Location).order_by(Location.code)
     if request.args.get("kind"):
@@ -98,12 +135,16 @@ def list_locations():
 @bp.post("/locations")
 @allow("supervisor")
 @idempotent
+@operation("Create a location", "Master data", ok=201, answer=S.Location,
+           body=S.LocationInput, errors="409")
 def create_location():
     return out.location_json(master.create_location(payload(), user=current_user)), 201
 
 
 @bp.get("/locations/<code>")
 @allow("operator")
+@operation("A location", "Master data", answer=S.Location,
+           path={"code": "The location's code."})
 def get_location(code):
     return out.location_json(master.get_location(code, field="code"))
 
@@ -111,6 +152,8 @@ def get_location(code):
 @bp.patch("/locations/<code>")
 @allow("supervisor")
 @idempotent
+@operation("Change a location", "Master data", answer=S.Location,
+           body=S.LocationPatch, errors="409", path={"code": "The location's code."})
 def update_location(code):
     return out.location_json(master.update_location(code, payload(), user=current_user))
 
@@ -120,6 +163,8 @@ def update_location(code):
 @bp.post("/receipts")
 @allow("operator")
 @idempotent
+@operation("Receive a lot", "Stock", ok=201, answer=S.Receipt, body=S.ReceiptInput,
+           errors="404 409")
 def create_receipt():
     receipt = stock.receive_lot(payload(), current_user, key=request_key())
     print_receipt_after_commit(receipt.lot.code, json_answer=True)
@@ -130,6 +175,7 @@ def create_receipt():
 
 @bp.get("/lots/<path:code>")
 @allow("operator")
+@operation("A lot", "Stock", answer=S.Lot)
 def get_lot(code):
     return out.lot_json(stock_queries.lot_view(stock.get_lot(code, field="code"), stock.today()))
 
@@ -137,6 +183,8 @@ def get_lot(code):
 @bp.post("/lots/<path:code>/status")
 @allow("supervisor")
 @idempotent
+@operation("Quarantine, release or reject a lot", "Stock", answer=S.Lot,
+           body=S.LotStatusInput, errors="409")
 def set_lot_status(code):
     lot = stock.change_lot_status(code, payload(), current_user)
     return out.lot_json(stock_queries.lot_view(lot, stock.today()))
@@ -145,6 +193,8 @@ def set_lot_status(code):
 @bp.post("/moves")
 @allow("operator")
 @idempotent
+@operation("Move stock between locations", "Stock", ok=201, answer=S.Move,
+           body=S.MoveInput, errors="404 409")
 def create_move():
     move = stock.move_stock(payload(), current_user, key=request_key())
     return {"id": move.id, "lot": move.lot.code, "from": move.from_location.code,
@@ -155,6 +205,8 @@ def create_move():
 @bp.post("/counts")
 @allow("operator")
 @idempotent
+@operation("Record a stock count (the difference becomes an adjustment)", "Stock",
+           ok=201, answer=S.Count, body=S.CountInput, errors="404")
 def create_count():
     count = stock.count_from_request(payload(), current_user, key=request_key())
     line = count.lines[0]
@@ -166,6 +218,9 @@ def create_count():
 
 @bp.get("/stock")
 @allow("operator")
+@operation("An item's stock: on hand, reserved, available, lots", "Stock",
+           answer=S.Stock, errors="404",
+           query=(Query("item", T.ItemCode, "The item's SKU.", required=True),))
 def get_stock():
     sku = request.args.get("item")
     if not sku:
@@ -175,6 +230,8 @@ def get_stock():
 
 @bp.get("/alerts")
 @allow("operator")
+@operation("Low stock with a suggested order quantity; lots expiring soon", "Stock",
+           answer=S.Alerts)
 def get_alerts():
     found = stock_queries.alerts(stock.today())
     return {
@@ -192,23 +249,22 @@ def get_alerts():
 
 @bp.get("/scan")
 @allow("operator")
+@operation("What a scanned code is", "Scanning", answer=S.Scan, errors="404",
+           query=(Query("code", T.text(2000, min_length=1, scanned=True),
+                        "The scanned text.",
+                        required=True),))
 def resolve_scan():
     result = scan.resolve(request.args.get("code", ""))
     return {"type": result.type, "key": result.key, "url": scan_url(result)}
 
 
-def scan_url(result: scan.ScanResult) -> str:
-    from flask import url_for
-
-    endpoints = {"lot": ("stock.lot_page", "code"), "item": ("catalog.item_page", "sku"),
-                 "location": ("catalog.location_page", "code"),
-                 "order": ("production.order_page", "number")}
-    endpoint, arg = endpoints[result.type]
-    return url_for(endpoint, **{arg: result.key})
-
-
 @bp.get("/gs1")
 @allow("operator")
+@operation("A supplier's GS1 barcode as receipt fields", "Scanning",
+           answer=S.Gs1Fields,
+           query=(Query("code", T.text(2000, min_length=1, scanned=True),
+                        "The scanned GS1 text.",
+                        required=True),))
 def parse_gs1_code():
     """A supplier's GS1 barcode read as receipt fields (the receiving form fills itself)."""
     return scan.gs1_fields(request.args.get("code", ""))

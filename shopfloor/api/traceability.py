@@ -1,4 +1,4 @@
-"""JSON API for shipments, genealogy and recall (DESIGN.md §6)."""
+"""JSON API for shipments, genealogy and recall (docs/ARCHITECTURE.md, "Contracts")."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ from flask_login import current_user
 from shopfloor.access import allow
 from shopfloor.api import bp, payload
 from shopfloor.api import serializers as out
-from shopfloor.api.idempotency import idempotent, request_key
+from shopfloor.api import shapes as S
+from shopfloor.api import types as T
+from shopfloor.api.openapi import Query, operation
 from shopfloor.domain.errors import ValidationError
 from shopfloor.domain.messages import t
 from shopfloor.domain.quantities import scaled_to_api
+from shopfloor.http.idempotency import idempotent, request_key
 from shopfloor.json import large_response
 from shopfloor.services import fields, genealogy, shipping
 from shopfloor.services.stock import get_lot
@@ -72,18 +75,27 @@ def shipment_row_json(row: genealogy.ShipmentRow) -> dict:
 @bp.post("/shipments")
 @allow("operator")
 @idempotent
+@operation("Ship lots to a customer", "Shipping", ok=201, answer=S.Shipment,
+           body=S.ShipmentInput, errors="404 409")
 def create_shipment():
     return shipment_json(shipping.ship(payload(), current_user, key=request_key())), 201
 
 
 @bp.get("/shipments/<number>")
 @allow("operator")
+@operation("A shipment", "Shipping", answer=S.Shipment,
+           path={"number": "The shipment's number (SH-000001)."})
 def get_shipment(number):
     return shipment_json(shipping.get_shipment(number))
 
 
 @bp.get("/lots/<path:code>/trace")
 @allow("operator")
+@operation("The genealogy tree of a lot", "Traceability", answer=S.Trace,
+           path={"code": "The lot's code (it may contain /)."}, query=(
+               Query("direction", T.choice(("backward", "forward")),
+                     "Backward to inputs or forward to what was made from it and where it "
+                     "went.", default="backward"),))
 @genealogy.without_cycle_collection
 def trace_lot(code):
     direction = request.args.get("direction", genealogy.BACKWARD)
@@ -124,6 +136,13 @@ def recall_from_request(source) -> genealogy.Recall:
 
 @bp.get("/recall")
 @allow("supervisor")
+@operation("Recall report: every affected lot and shipment", "Traceability",
+           answer=S.Recall, errors="404", query=(
+               Query("lot", T.text(2000, min_length=1),
+                     "Lot codes (repeat the parameter or separate with commas).",
+                     required=True, many=True),
+               Query("include_inputs", T.choice(("0", "1", "true", "false")),
+                     "Also go back to the supplier lots first.")))
 @genealogy.without_cycle_collection
 def get_recall():
     # Written here, while the collector is paused.
@@ -133,6 +152,8 @@ def get_recall():
 @bp.post("/recall/quarantine")
 @allow("supervisor")
 @idempotent
+@operation("Quarantine every affected lot that still has stock", "Traceability",
+           answer=S.RecallQuarantine, body=S.RecallQuarantineInput, errors="404")
 def quarantine_recall():
     data = payload()
     lots = data.get("lots") or data.get("lot") or []

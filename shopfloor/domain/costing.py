@@ -1,4 +1,5 @@
-"""What a production run cost, and how it differed from the plan (DESIGN.md §3, Costed).
+"""What a production run cost, and how it differed from the plan (docs/ARCHITECTURE.md,
+"Costing a completion").
 
 A produced lot costs exactly what it consumed plus labour and overhead. Every part is
 rounded to the cent once, where it arises — each consumed lot line, the labour, the

@@ -1,4 +1,4 @@
-"""Which lots to pick: first expired, first out (DESIGN.md §3).
+"""Which lots to pick: first expired, first out (docs/ARCHITECTURE.md, "FEFO").
 
 Pure functions over plain values, in the spirit of cosmicpython's `allocate(line, batches)`:
 the service loads the item's lots with their balances, asks here what to pick, and owns the
@@ -22,14 +22,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from .availability import AVAILABLE, unusable_reason
 from .errors import NotFound, ValidationError
 from .messages import t
 from .quantities import ZERO
-
-AVAILABLE = "available"
-QUARANTINE = "quarantine"
-REJECTED = "rejected"
-LOT_STATUSES = (AVAILABLE, QUARANTINE, REJECTED)
 
 FEFO = "fefo"
 FIFO = "fifo"
@@ -89,14 +85,8 @@ class SuggestionResult:
 
 def pickable(lot: StockLot, today: date) -> str | None:
     """None when the lot may be picked today, else why not: "rejected", "expired",
-    "quarantine" (or any other non-available status)."""
-    if lot.status == REJECTED:
-        return REJECTED
-    if lot.expiry is not None and lot.expiry < today:
-        return "expired"
-    if lot.status != AVAILABLE:
-        return lot.status
-    return None
+    "quarantine" (or any other non-available status): the availability rule."""
+    return unusable_reason(lot.status, lot.expiry, today)
 
 
 def pick_order_key(lot: StockLot, policy: str = FEFO) -> tuple:

@@ -1,4 +1,4 @@
-"""Reading a supplier's GS1 barcode at receipt (DESIGN.md §4).
+"""Reading a supplier's GS1 barcode at receipt (docs/ARCHITECTURE.md, "Labels and scanning").
 
 A scan fills in the item (by GTIN), the supplier lot, the expiry and the quantity. The same
 facts arrive in several spellings, all decoded by biip:

@@ -190,16 +190,6 @@ def quantize_unit_cost(cost: Decimal) -> Decimal:
     return cost.quantize(MONEY_QUANTUM, rounding=ROUND_HALF_UP, context=CONTEXT)
 
 
-def quantize_up(quantity: Decimal) -> Decimal:
-    """To six places, away from zero: a requirement is never rounded below the need."""
-    return quantity.quantize(QUANTUM, rounding=ROUND_UP, context=CONTEXT)
-
-
-def quantize_down(quantity: Decimal) -> Decimal:
-    """To six places, towards zero: what can be made is never rounded above the truth."""
-    return quantity.quantize(QUANTUM, rounding=ROUND_DOWN, context=CONTEXT)
-
-
 def round_fraction(
     value: Fraction | Decimal | int,
     places: int = QUANTITY_PLACES,

@@ -2,7 +2,8 @@
 
 A quantity on a recipe line or a receipt may be in any unit compatible with the item's base
 unit: kg for a g item, or ml for a g item when the item has a density (g/ml). pint knows the
-units and their factors (DESIGN.md §2: a units library, not hand-written tables); the
+units and their factors (a units library, not hand-written tables: docs/ARCHITECTURE.md,
+"Units and exact numbers"); the
 arithmetic is done here, in Decimal, so that 5 kg is exactly 5000 g and 250 ml at 0.9 g/ml is
 exactly 225 g.
 

@@ -1,4 +1,5 @@
-"""Remembered responses for `Idempotency-Key` (DESIGN.md §3): a repeated key returns the
+"""Remembered responses for `Idempotency-Key` (docs/ARCHITECTURE.md, "Idempotency"): a
+repeated key returns the
 first response and changes nothing. Stored in the same transaction as the command's
 effect, so a key is recorded exactly when its effect is."""
 

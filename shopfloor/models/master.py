@@ -54,11 +54,6 @@ class Location(db.Model):
             name="kind_known"),
     )
 
-    @property
-    def holds_available_stock(self) -> bool:
-        """Stock in quarantine or in an order's work in progress is not free to use."""
-        return self.kind not in ("quarantine", "wip")
-
 
 class Item(db.Model):
     __tablename__ = "items"

@@ -1,5 +1,6 @@
 """Recipes (bills of materials), production orders, their requirements and picks, and the
-genealogy that links input lots to the lots made from them (DESIGN.md §2)."""
+genealogy that links input lots to the lots made from them (docs/ARCHITECTURE.md, "The
+model")."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shopfloor.domain import order_lifecycle as lifecycle
 from shopfloor.extensions import db
 from shopfloor.models.base import utcnow
 from shopfloor.models.master import Item, Location
@@ -16,8 +18,8 @@ from shopfloor.models.stock import Lot, StockMove
 from shopfloor.models.types import Money, Quantity
 from shopfloor.models.users import User
 
-ORDER_STATUSES = ("draft", "released", "in_progress", "completed", "cancelled")
-OPEN_STATUSES = ("draft", "released", "in_progress")
+ORDER_STATUSES = lifecycle.STATUSES
+OPEN_STATUSES = lifecycle.OPEN_STATUSES
 
 
 class Recipe(db.Model):
@@ -77,7 +79,7 @@ class ProductionOrder(db.Model):
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("items.id"), index=True)
     planned_quantity: Mapped[Decimal] = mapped_column(Quantity)
     due_on: Mapped[date | None]
-    status: Mapped[str] = mapped_column(sa.String(20), default="draft", index=True)
+    status: Mapped[str] = mapped_column(sa.String(20), default=lifecycle.DRAFT, index=True)
     wip_location_id: Mapped[int | None] = mapped_column(sa.ForeignKey("locations.id"))
     output_lot_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lots.id"))
     produced_quantity: Mapped[Decimal | None] = mapped_column(Quantity)
@@ -99,6 +101,11 @@ class ProductionOrder(db.Model):
         back_populates="order", order_by="OrderRequirement.position")
     picks: Mapped[list[ProductionPick]] = relationship(back_populates="order",
                                                        order_by="ProductionPick.id")
+
+    @property
+    def flags(self) -> lifecycle.OrderFlags:
+        """What may be done with the order in its state (for pages: flags, not words)."""
+        return lifecycle.flags(self.status)
 
     __table_args__ = (
         sa.CheckConstraint(

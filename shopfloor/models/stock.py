@@ -1,4 +1,5 @@
-"""Lots, the append-only stock ledger, balances and stock counts (DESIGN.md §2)."""
+"""Lots, the append-only stock ledger, balances and stock counts (docs/ARCHITECTURE.md,
+"The model")."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shopfloor.domain.availability import LOT_STATUSES
 from shopfloor.extensions import db
 from shopfloor.models.base import utcnow
 from shopfloor.models.master import Item, Location, Supplier
@@ -15,7 +17,6 @@ from shopfloor.models.types import Money, Quantity
 from shopfloor.models.users import User
 
 LOT_ORIGINS = ("receipt", "production", "opening", "adjustment")
-LOT_STATUSES = ("available", "quarantine", "rejected")
 MOVE_REASONS = ("receipt", "transfer", "pick", "return", "consume", "produce", "ship", "adjust",
                 "scrap")
 
@@ -110,7 +111,7 @@ class Balance(db.Model):
         sa.CheckConstraint("quantity >= 0", name="never_negative"),
         # What is on hand, per item: every lot ever received leaves balance rows at zero
         # behind, and picking, shipping and valuation must not read those. Queries name
-        # the condition literally (`stock_queries.ON_HAND`) so SQLite can use the index.
+        # the condition literally (`services.availability.ON_HAND`) so SQLite can use the index.
         sa.Index("ix_balances_on_hand", "item_id", "lot_id", "location_id", "quantity",
                  sqlite_where=sa.text("quantity > 0"), postgresql_where=sa.text("quantity > 0")),
     )

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from shopfloor.extensions import db
 from shopfloor.models.master import Customer, Supplier
 from shopfloor.models.users import User
-from shopfloor.services import master, stock
+from shopfloor.services import master, production, recipes, shipping, stock
 from shopfloor.services.auth import create_user
 
 DEMO_PASSWORD = "shopfloor-demo"
@@ -125,8 +125,6 @@ RECIPES = (
 def _production_history(admin) -> None:
     """Recipes, a base and a batch of candles made through picks, a shipment to a shop,
     and one order released and waiting to be picked."""
-    from shopfloor.services import production, recipes, shipping
-
     for data in RECIPES:
         recipes.create_recipe(data, admin)
 

@@ -1,5 +1,6 @@
-"""Reading command input. API bodies and HTML forms use the same field names (DESIGN.md
-§6), so one set of readers serves both and every refusal names its field."""
+"""Reading command input. API bodies and HTML forms use the same field names
+(docs/ARCHITECTURE.md, "Units and exact numbers"), so one set of readers serves both and
+every refusal names its field."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
+from shopfloor.domain import units
 from shopfloor.domain.errors import ValidationError
 from shopfloor.domain.messages import t
 from shopfloor.domain.quantities import parse_money, parse_quantity
@@ -56,6 +58,23 @@ def quantity(data: Mapping, field: str, *, required: bool = True, allow_zero: bo
             raise ValidationError(t("{field} is required", field=field), field=field)
         return default
     return parse_quantity(value, field, allow_zero=allow_zero)
+
+
+def quantity_of(data: Mapping, field: str, item, *, unit_field: str = "unit",
+                required: bool = True, allow_zero: bool = False) -> Decimal | None:
+    """A quantity of `item` sent in `data[unit_field]` (any unit compatible with the item's
+    base unit; the base unit when absent), in the item's base unit, converted exactly.
+    A unit that does not convert is refused naming `unit_field`."""
+    amount = quantity(data, field, required=required, allow_zero=allow_zero)
+    unit = text(data, unit_field, max_length=20)
+    if amount is None or unit is None:
+        return amount
+    converted = units.convert(amount, units.canonical_unit(unit, unit_field), item.unit,
+                              item.density)
+    if amount and not converted:
+        raise ValidationError(t("quantity is less than the smallest amount of {unit}",
+                                unit=item.unit), field=field)
+    return converted
 
 
 def money(data: Mapping, field: str, *, required: bool = False,

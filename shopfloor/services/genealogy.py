@@ -1,4 +1,4 @@
-"""Traceability both ways, and the recall report (DESIGN.md §3 "Traceable").
+"""Traceability both ways, and the recall report (docs/ARCHITECTURE.md, "Traceability").
 
 The closures are recursive SQL (WITH RECURSIVE works on SQLite and PostgreSQL alike), so a
 trace is a few queries however deep or wide the history: one for the related lots and the
@@ -18,6 +18,8 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from shopfloor.database import command
+from shopfloor.domain.errors import NotFound, ValidationError
 from shopfloor.domain.messages import t
 from shopfloor.domain.quantities import QUANTITY_PLACES, ZERO
 from shopfloor.extensions import db
@@ -25,6 +27,7 @@ from shopfloor.models.master import Customer, Item, Location, Supplier
 from shopfloor.models.production import LotLink
 from shopfloor.models.shipping import Shipment, ShipmentLine
 from shopfloor.models.stock import Balance, Lot, StockMove
+from shopfloor.services.audit import record_change
 
 BACKWARD = "backward"
 FORWARD = "forward"
@@ -392,8 +395,6 @@ def recall(lot_codes: Iterable[str], *, include_inputs: bool = False) -> Recall:
     per lot. With `include_inputs`, first go back to the supplier lots that went into them
     (the answer to "who else received anything made from the same ingredients?")."""
     codes = list(dict.fromkeys(code.strip() for code in lot_codes if code and code.strip()))
-    from shopfloor.domain.errors import NotFound, ValidationError
-
     if not codes:
         raise ValidationError(t("name at least one lot"), field="lot")
     found = dict(db.session.execute(sa.select(Lot.code, Lot.id).where(Lot.code.in_(codes))).all())
@@ -422,10 +423,6 @@ def recall(lot_codes: Iterable[str], *, include_inputs: bool = False) -> Recall:
 def quarantine_recalled(recall_report: Recall, reason: str, user) -> list[str]:
     """Quarantine, in one command, every affected lot that still has stock and is not
     already held back."""
-    from shopfloor.database import command
-    from shopfloor.domain.errors import ValidationError
-    from shopfloor.services.audit import record_change
-
     if not (reason or "").strip():
         raise ValidationError(t("give the reason for the quarantine"), field="reason")
     ids = [lot.facts.id for lot in recall_report.lots

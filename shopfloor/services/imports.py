@@ -19,19 +19,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import sqlalchemy as sa
-
 from shopfloor.database import command
 from shopfloor.domain import units
+from shopfloor.domain.availability import is_expired
 from shopfloor.domain.errors import Conflict, DomainError, NotFound, ValidationError
 from shopfloor.domain.messages import t
 from shopfloor.domain.quantities import parse_money, parse_quantity
-from shopfloor.extensions import db
-from shopfloor.models.master import Customer, Item, Supplier
+from shopfloor.models.master import Customer, Supplier
 from shopfloor.models.stock import Lot
 from shopfloor.models.users import User
 from shopfloor.services import fields, master, recipes
-from shopfloor.services.stock import add_lot, read_incoming_lot, today
+from shopfloor.services.clock import today
+from shopfloor.services.stock import add_lot, read_incoming_lot
 
 #: A larger file is refused before any row is looked at: split it. Every row runs the real
 #: command in the request, about 1–2 ms an item and 5 ms an opening lot on SQLite, and the
@@ -278,7 +277,7 @@ def open_lot(data: Mapping, user: User) -> Lot:
         supplier = master.get_supplier(incoming.supplier_name) if incoming.supplier_name \
             else None
         status, status_reason = "available", None
-        if incoming.expiry is not None and incoming.expiry < on:
+        if is_expired(incoming.expiry, on):
             status = "quarantine"
             status_reason = f"opening stock expired ({incoming.expiry.isoformat()})"
         return add_lot(session, incoming, user, on, origin="opening", supplier=supplier,
@@ -340,9 +339,7 @@ def _check_line(row: Row, product: str, seen: dict[str, int]) -> dict:
     its own row and column."""
     values = row.values
     sku = fields.text(values, "item", required=True, max_length=40)
-    component = db.session.scalar(sa.select(Item).where(Item.sku == sku))
-    if component is None:
-        raise NotFound(t("no item with SKU {sku}", sku=sku), field="item")
+    component = master.get_item(sku, "item")
     if component.archived:
         raise Conflict(t("{sku} is archived", sku=sku), field="item")
     if sku == product:

@@ -11,8 +11,13 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from shopfloor.domain import order_lifecycle as lifecycle
+from shopfloor.domain.quantities import format_quantity, quantize_unit_cost, round_money
 from shopfloor.extensions import db
+from shopfloor.models.master import Item, Location
+from shopfloor.models.production import LotLink, OrderRequirement, ProductionOrder
 from shopfloor.models.stock import Balance, Lot, StockMove
+from shopfloor.services.genealogy import BACKWARD, FORWARD, related_lot_ids
 
 
 @dataclass(frozen=True)
@@ -82,15 +87,53 @@ def balance_items_match_lots() -> list[Violation]:
     return [Violation("balance item is its lot's item", f"lot {code}") for code in rows]
 
 
+def work_in_progress_explained_by_picks() -> list[Violation]:
+    """What an order's work in progress holds of a lot came there by picks: on hand there is
+    at most what was picked in less what went out (consumed, returned, scrapped). More means
+    stock entered some other way (a count, in an older version) and the order can neither
+    complete nor cancel cleanly."""
+    picked_in = sa.func.sum(sa.case((StockMove.reason == "pick", StockMove.quantity),
+                                    else_=0))
+    into = (sa.select(StockMove.lot_id.label("lot_id"),
+                      StockMove.to_location_id.label("location_id"),
+                      picked_in.label("picked"))
+            .join(Location, Location.id == StockMove.to_location_id)
+            .where(Location.kind == "wip")
+            .group_by(StockMove.lot_id, StockMove.to_location_id).subquery())
+    out_of = (sa.select(StockMove.lot_id.label("lot_id"),
+                        StockMove.from_location_id.label("location_id"),
+                        sa.func.sum(StockMove.quantity).label("out"))
+              .join(Location, Location.id == StockMove.from_location_id)
+              .where(Location.kind == "wip")
+              .group_by(StockMove.lot_id, StockMove.from_location_id).subquery())
+    rows = db.session.execute(
+        sa.select(Lot.code, Location.code, Balance.quantity, into.c.picked, out_of.c.out)
+        .select_from(Balance)
+        .join(Location, Location.id == Balance.location_id)
+        .join(Lot, Lot.id == Balance.lot_id)
+        .outerjoin(into, sa.and_(into.c.lot_id == Balance.lot_id,
+                                 into.c.location_id == Balance.location_id))
+        .outerjoin(out_of, sa.and_(out_of.c.lot_id == Balance.lot_id,
+                                   out_of.c.location_id == Balance.location_id))
+        .where(Location.kind == "wip", Balance.quantity > 0)
+        .order_by(Location.code, Lot.code)).all()
+    violations = []
+    for lot, place, held, picked, out in rows:
+        explained = max((picked or 0) - (out or 0), 0)
+        if held > explained:
+            violations.append(Violation(
+                "work in progress explained by picks",
+                f"{place} holds {format_quantity(held - explained)} of lot {lot} that no "
+                f"pick put there"))
+    return violations
+
+
 def reservations_within_stock() -> list[Violation]:
     """A reservation never exceeds what its order still needs, and closed (or draft)
     orders hold nothing. Commands never reserve more than is available (release counts
     free stock with the items locked; picks and shipments cannot take what others hold);
     stock found missing by a count afterwards is reported by `reservation_warnings`."""
-    from shopfloor.models.master import Item
-    from shopfloor.models.production import OPEN_STATUSES, OrderRequirement, ProductionOrder
-
-    violations = []
+    violations = work_in_progress_explained_by_picks()  # the picked side of reservations
     rows = db.session.execute(
         sa.select(ProductionOrder.number, ProductionOrder.status, Item.sku,
                   OrderRequirement.required, OrderRequirement.picked, OrderRequirement.reserved)
@@ -98,7 +141,7 @@ def reservations_within_stock() -> list[Violation]:
         .join(Item, Item.id == OrderRequirement.item_id)
         .where(OrderRequirement.reserved > 0)).all()
     for number, status, sku, required, picked, reserved in rows:
-        if status not in OPEN_STATUSES or status == "draft":
+        if not lifecycle.holds_reservations(status):
             violations.append(Violation("reservations within availability",
                                         f"{number} is {status} but holds {reserved} of {sku}"))
         elif reserved > max(required - picked, 0):
@@ -112,10 +155,6 @@ def reservation_warnings() -> list[Violation]:
     """Items whose reservations now exceed what is on hand in free locations. Not a broken
     ledger — a count or scrap found less than was reserved — but orders that need
     re-planning, so `flask check` lists them without failing."""
-    from shopfloor.domain.quantities import format_quantity
-    from shopfloor.models.master import Item, Location
-    from shopfloor.models.production import OrderRequirement
-
     violations = []
     held = (sa.select(OrderRequirement.item_id, sa.func.sum(OrderRequirement.reserved)
                       .label("reserved"))
@@ -138,8 +177,6 @@ def reservation_warnings() -> list[Violation]:
 
 def genealogy_is_acyclic() -> list[Violation]:
     """No lot is (through any number of steps) an input of itself."""
-    from shopfloor.models.production import LotLink
-
     paths = (sa.select(LotLink.input_lot_id.label("start"), LotLink.output_lot_id.label("lot"))
              .cte("paths", recursive=True))
     paths = paths.union(
@@ -157,9 +194,6 @@ def traces_agree(sample: int = 2000) -> list[Violation]:
     checked through the same trace queries the app answers with, on up to `sample` lots
     that have genealogy. Each ancestor's forward trace is asked once for all the sampled
     lots made from it, so the check stays quick on a long history."""
-    from shopfloor.models.production import LotLink
-    from shopfloor.services.genealogy import BACKWARD, FORWARD, related_lot_ids
-
     lot_ids = db.session.scalars(
         sa.select(LotLink.output_lot_id).distinct().order_by(LotLink.output_lot_id)
         .limit(sample)).all()
@@ -180,9 +214,6 @@ def produced_lots_cost_what_they_consumed() -> list[Violation]:
     """Each completed order's total is its consumed lots' costs plus labour and overhead,
     each consumed line cost is its quantity times the input lot's cost, and the output
     lot's unit cost is that total over the produced quantity."""
-    from shopfloor.domain.quantities import quantize_unit_cost, round_money
-    from shopfloor.models.production import LotLink, ProductionOrder
-
     violations = []
     links = (sa.select(LotLink.output_lot_id, sa.func.sum(LotLink.cost).label("material"))
              .group_by(LotLink.output_lot_id).subquery())
@@ -192,7 +223,7 @@ def produced_lots_cost_what_they_consumed() -> list[Violation]:
                   ProductionOrder.produced_quantity, Lot.unit_cost, links.c.material)
         .join(Lot, Lot.id == ProductionOrder.output_lot_id)
         .outerjoin(links, links.c.output_lot_id == Lot.id)
-        .where(ProductionOrder.status == "completed")).all()
+        .where(ProductionOrder.status == lifecycle.COMPLETED)).all()
     for number, total, labour, overhead, produced, unit_cost, material in rows:
         if (material or 0) + labour + overhead != total:
             violations.append(Violation(

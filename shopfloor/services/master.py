@@ -13,10 +13,11 @@ from shopfloor.domain.errors import Conflict, NotFound, ValidationError
 from shopfloor.domain.gs1 import normalize_gtin
 from shopfloor.domain.messages import t
 from shopfloor.extensions import db
-from shopfloor.models.master import ITEM_KINDS, LOCATION_KINDS, Customer, Item, Location, Supplier
+from shopfloor.models.master import ITEM_KINDS, LOCATION_KINDS, Item, Location, Supplier
 from shopfloor.models.stock import Lot
 from shopfloor.services import fields
 from shopfloor.services.audit import record_change
+from shopfloor.services.lookups import the_one
 
 # Codes people type and scan: letters, digits and a few separators, no spaces.
 # No "/": a code is part of page and API paths (/items/<sku>), where a slash would split it.
@@ -34,32 +35,22 @@ def _code(data: Mapping, field: str, *, required: bool, max_length: int = 40) ->
 
 # --- lookups -----------------------------------------------------------------------------
 
-def _the_one(model, column, value, not_found, field: str):
-    """The row of `model` whose `column` is `value`, or 404 naming `field` with the message
-    `not_found()` (made only then: lookups sit on every scan and receipt)."""
-    found = db.session.scalar(sa.select(model).where(column == value))
-    if found is None:
-        raise NotFound(not_found(), field=field)
-    return found
-
-
 def get_item(sku: str, field: str = "item") -> Item:
-    return _the_one(Item, Item.sku, sku, lambda: t("no item with SKU {sku}", sku=sku), field)
+    return the_one(Item, Item.sku, sku, lambda: t("no item with SKU {sku}", sku=sku), field)
 
 
 def get_location(code: str, field: str = "location") -> Location:
-    return _the_one(Location, Location.code, code,
-                    lambda: t("no location with code {code}", code=code), field)
+    return the_one(Location, Location.code, code,
+                   lambda: t("no location with code {code}", code=code), field)
 
 
 def get_supplier(name: str, field: str = "supplier") -> Supplier:
-    return _the_one(Supplier, Supplier.name, name,
-                    lambda: t("no supplier named {name}", name=name), field)
+    return the_one(Supplier, Supplier.name, name,
+                   lambda: t("no supplier named {name}", name=name), field)
 
 
-def get_customer(name: str, field: str = "customer") -> Customer:
-    return _the_one(Customer, Customer.name, name,
-                    lambda: t("no customer named {name}", name=name), field)
+def get_lot(code: str, field: str = "lot") -> Lot:
+    return the_one(Lot, Lot.code, code, lambda: t("no lot with code {code}", code=code), field)
 
 
 def find_party(model, key: str):

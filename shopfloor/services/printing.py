@@ -22,6 +22,7 @@ from shopfloor.labels.layouts import LABEL_SIZES
 from shopfloor.models.printing import DEFAULT_PORTS, PRINTER_KINDS, Printer
 from shopfloor.services import fields
 from shopfloor.services.audit import record_change
+from shopfloor.services.settings import setting
 
 PRINTER_FIELDS = ("name", "kind", "host", "port", "queue", "default")
 PRINT_FIELDS = ("printer", "size", "copies")
@@ -151,8 +152,6 @@ def send_lot_label(printer: Printer, label, size: str, copies: int, user_name: s
 def auto_print_printer() -> Printer | None:
     """The printer a receipt's labels go to by itself: the default one, when the setting
     says so (Settings → Print labels at receipt)."""
-    from shopfloor.services.stock import setting
-
-    if setting("auto_print_receipts", "off") != "on":
+    if setting("auto_print_receipts") != "on":
         return None
     return default_printer()

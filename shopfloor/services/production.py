@@ -15,9 +15,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from shopfloor.database import command
 from shopfloor.domain import fefo
+from shopfloor.domain import order_lifecycle as lifecycle
 from shopfloor.domain import recipes as rules
+from shopfloor.domain.availability import place_is_free
 from shopfloor.domain.costing import ConsumedLot, cost_of_production
-from shopfloor.domain.errors import Conflict, InsufficientStock, NotFound, ValidationError
+from shopfloor.domain.errors import Conflict, InsufficientStock, ValidationError
 from shopfloor.domain.messages import join, t, word
 from shopfloor.domain.quantities import MAX_MAGNITUDE, ZERO, format_quantity, to_api
 from shopfloor.extensions import db
@@ -34,16 +36,22 @@ from shopfloor.models.production import (
 from shopfloor.models.stock import Balance, Lot
 from shopfloor.models.users import User
 from shopfloor.services import fields, recipes
-from shopfloor.services.master import get_item, get_location
-from shopfloor.services.stock import (
-    generate_lot_code,
-    get_lot,
-    next_number,
-    post_move,
-    setting,
-    today,
+from shopfloor.services.availability import (
+    PRODUCTION_ORDER,
+    available_by_item,
+    lot_to_take,
+    place_to_take_from,
+    refuse_taking_others_reservations,
+    reserved_by_item,
+    stock_lots,
+    usable_by_item,
 )
-from shopfloor.services.stock_queries import ON_HAND, UNAVAILABLE_LOCATION_KINDS
+from shopfloor.services.clock import today
+from shopfloor.services.lookups import the_one
+from shopfloor.services.master import get_item, get_location, get_lot
+from shopfloor.services.numbering import generate_lot_code, next_number
+from shopfloor.services.settings import setting
+from shopfloor.services.stock import post_move
 
 ORDER_NUMBER = re.compile(r"^MO-\d{6,}$", re.IGNORECASE)
 
@@ -59,17 +67,18 @@ def find_order_number(code: str) -> str | None:
 
 
 def get_order(number: str, *, lock: bool = False) -> ProductionOrder:
-    query = sa.select(ProductionOrder).where(ProductionOrder.number == number)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    order = db.session.scalar(query)
-    if order is None:
-        raise NotFound(t("no production order {number}", number=number), field="number")
-    return order
+    return the_one(ProductionOrder, ProductionOrder.number, number,
+                   lambda: t("no production order {number}", number=number), "number",
+                   lock=lock)
+
+
+def _holder(order: ProductionOrder) -> tuple[str, int]:
+    """The order as the holder of its reservations."""
+    return (PRODUCTION_ORDER, order.id)
 
 
 def _policy() -> str:
-    return setting("picking_policy", fefo.FEFO)
+    return setting("picking_policy")
 
 
 def _load_components(order: ProductionOrder) -> None:
@@ -97,73 +106,6 @@ def _order_rule(order: ProductionOrder) -> rules.Recipe:
                         overhead=recipe.overhead)
 
 
-# --- stock as picking sees it -----------------------------------------------------------------
-
-def _usable_condition(on: date):
-    return sa.and_(Lot.status == "available", sa.or_(Lot.expiry.is_(None), Lot.expiry >= on),
-                   Location.kind.not_in(UNAVAILABLE_LOCATION_KINDS))
-
-
-def usable_by_item(item_ids, on: date) -> dict[int, Decimal]:
-    """On hand in usable lots at free locations, per item (before reservations)."""
-    if not item_ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(Balance.item_id, sa.func.sum(Balance.quantity))
-        .join(Lot, Lot.id == Balance.lot_id).join(Location, Location.id == Balance.location_id)
-        .where(Balance.item_id.in_(list(item_ids)), ON_HAND, _usable_condition(on))
-        .group_by(Balance.item_id)).all()
-    return {item_id: total for item_id, total in rows}
-
-
-def reserved_by_item(item_ids, *, excluding_order: int | None = None) -> dict[int, Decimal]:
-    if not item_ids:
-        return {}
-    query = (sa.select(OrderRequirement.item_id, sa.func.sum(OrderRequirement.reserved))
-             .where(OrderRequirement.item_id.in_(list(item_ids)), OrderRequirement.reserved > 0)
-             .group_by(OrderRequirement.item_id))
-    if excluding_order is not None:
-        query = query.where(OrderRequirement.order_id != excluding_order)
-    return {item_id: total for item_id, total in db.session.execute(query)}
-
-
-def available_by_item(item_ids, on: date, *, excluding_order: int | None = None):
-    usable = usable_by_item(item_ids, on)
-    reserved = reserved_by_item(item_ids, excluding_order=excluding_order)
-    return {item_id: max(usable.get(item_id, ZERO) - reserved.get(item_id, ZERO), ZERO)
-            for item_id in item_ids}
-
-
-def stock_lots(item_ids, on: date, *, include_unusable: bool = False
-               ) -> dict[int, list[fefo.StockLot]]:
-    """The lots of some items with their quantities per free location, as fefo.StockLot,
-    in one query. Unusable lots (expired, quarantined) come too when asked, so a scan of
-    one can be refused with the reason."""
-    # Columns, not Lot objects: picking needs these facts only, and an item may have
-    # hundreds of lots in stock.
-    query = (sa.select(Lot.id, Lot.item_id, Lot.code, Lot.expiry, Lot.received_on, Lot.status,
-                       Location.code, Balance.quantity)
-             .join(Balance, Balance.lot_id == Lot.id)
-             .join(Location, Location.id == Balance.location_id)
-             .where(Balance.item_id.in_(list(item_ids)), ON_HAND,
-                    Location.kind.not_in(UNAVAILABLE_LOCATION_KINDS))
-             .order_by(Lot.id, Location.code))
-    if not include_unusable:
-        query = query.where(_usable_condition(on))
-    grouped: dict[int, tuple] = {}
-    for lot_id, item_id, code, expiry, received_on, status, location_code, quantity in \
-            db.session.execute(query):
-        lot = grouped.get(lot_id)
-        if lot is None:
-            lot = grouped[lot_id] = (item_id, code, expiry, received_on, status, [])
-        lot[5].append(fefo.LotLocation(location_code, quantity))
-    result: dict[int, list[fefo.StockLot]] = defaultdict(list)
-    for item_id, code, expiry, received_on, status, places in grouped.values():
-        result[item_id].append(fefo.StockLot(code=code, expiry=expiry, received_on=received_on,
-                                             status=status, locations=tuple(places)))
-    return result
-
-
 # --- create and release ----------------------------------------------------------------------
 
 @dataclass
@@ -177,13 +119,15 @@ class RequirementView:
 
 
 def requirement_views(order: ProductionOrder, on: date) -> list[RequirementView]:
+    """Each requirement with what the order may count on: usable stock less what OTHER
+    holders reserved. The order's own reservation is a claim on that same stock, not more
+    of it, so it is not added back (available never exceeds what is usable)."""
     item_ids = [req.item_id for req in order.requirements]
-    available = available_by_item(item_ids, on, excluding_order=order.id)
+    available = available_by_item(item_ids, on, excluding=_holder(order))
     views = []
     for req in order.requirements:
-        have = available.get(req.item_id, ZERO) + req.reserved if order.status != "draft" \
-            else available.get(req.item_id, ZERO)
-        need = req.remaining if order.status in ("released", "in_progress") else req.required
+        have = available.get(req.item_id, ZERO)
+        need = req.remaining if lifecycle.holds_reservations(order.status) else req.required
         views.append(RequirementView(req.item, req.required, have, max(need - have, ZERO),
                                      req.picked, req.reserved))
     return views
@@ -206,7 +150,7 @@ def create_order(data: Mapping, user: User) -> ProductionOrder:
         items = {i.sku: i for i in session.scalars(sa.select(Item).where(Item.sku.in_(needs)))}
         order = ProductionOrder(
             number=f"MO-{next_number(session, 'production_order'):06d}", recipe=recipe,
-            item=item, planned_quantity=quantity, due_on=due_on, status="draft",
+            item=item, planned_quantity=quantity, due_on=due_on, status=lifecycle.DRAFT,
             created_by_id=user.id,
             requirements=[OrderRequirement(position=n, item=items[sku], required=required)
                           for n, (sku, required) in enumerate(needs.items())])
@@ -214,24 +158,15 @@ def create_order(data: Mapping, user: User) -> ProductionOrder:
     return order
 
 
-@dataclass
-class PlanSuggestion:
-    item: str
-    quantity: Decimal
-
-
 def release_order(number: str, user: User) -> ProductionOrder:
     """Reserve every requirement. Refused (409) with the list of shortages when anything is
     short — an intermediate included — with orders to plan for missing intermediates."""
     with command() as session:
         order = get_order(number, lock=True)
-        if order.status != "draft":
-            raise Conflict(t("{order} is {status}; only a draft can be released",
-                             order=order.number, status=word(order.status)),
-                           field="status")
+        lifecycle.require(lifecycle.RELEASE, order.number, order.status)
         item_ids = sorted(req.item_id for req in order.requirements)
         # Lock the component items so two releases cannot both count the same stock
-        # (FOR NO KEY UPDATE: see _refuse_taking_others_reservations_of).
+        # (FOR NO KEY UPDATE: see availability.refuse_taking_others_reservations).
         session.execute(sa.select(Item.id).where(Item.id.in_(item_ids)).order_by(Item.id)
                         .with_for_update(key_share=True))
         on = today()
@@ -260,7 +195,7 @@ def release_order(number: str, user: User) -> ProductionOrder:
                        kind="wip")
         session.add(wip)
         order.wip_location = wip
-        order.status = "released"
+        order.status = lifecycle.after(lifecycle.RELEASE, order.status)
         order.released_at = utcnow()
     return order
 
@@ -286,13 +221,13 @@ def suggestions(order: ProductionOrder, on: date | None = None) -> list[Requirem
     # What usable_by_item would say, from the same lots: one query fewer.
     usable = {item_id: sum((lot.on_hand for lot in lots), ZERO)
               for item_id, lots in lots_by_item.items()}
-    others = reserved_by_item(item_ids, excluding_order=order.id)
+    others = reserved_by_item(item_ids, excluding=_holder(order))
     policy = _policy()
     result = []
     for req in order.requirements:
         lots = lots_by_item.get(req.item_id, [])
         free = max(usable.get(req.item_id, ZERO) - others.get(req.item_id, ZERO), ZERO)
-        need = min(req.remaining, free) if order.status in ("released", "in_progress") \
+        need = min(req.remaining, free) if lifecycle.holds_reservations(order.status) \
             else req.remaining
         found = fefo.suggest_lots(lots, need, on, policy)
         result.append(RequirementSuggestion(
@@ -310,10 +245,7 @@ def pick(number: str, data: Mapping, user: User, key: str | None = None) -> Prod
     """
     with command() as session:
         order = get_order(number, lock=True)
-        if order.status not in ("released", "in_progress"):
-            raise Conflict(t("{order} is {status}; picks need a released order",
-                             order=order.number, status=word(order.status)),
-                           field="status")
+        lifecycle.require(lifecycle.PICK, order.number, order.status)
         lot = get_lot(fields.text(data, "lot", required=True, max_length=80))
         requirement = next((r for r in order.requirements if r.item_id == lot.item_id), None)
         if requirement is None:
@@ -334,12 +266,12 @@ def pick(number: str, data: Mapping, user: User, key: str | None = None) -> Prod
                              "first", sooner=sooner, lot=lot.code),
                            field="override_reason", code="not_first",
                            details={"first_choice": sooner})
-        location = _pick_location(data, this)
-        if location.kind in UNAVAILABLE_LOCATION_KINDS:  # another order's WIP, quarantine
+        location = place_to_take_from(data, this)
+        if not place_is_free(location.kind):  # another order's WIP, quarantine
             raise ValidationError(t("nothing is picked from {location}: it holds {kind} stock",
                                     location=location.code, kind=word(location.kind)),
                                   field="location")
-        quantity = fields.quantity(data, "quantity", required=False)
+        quantity = fields.quantity_of(data, "quantity", lot.item, required=False)
         if quantity is None:  # a bare scan takes what is still needed, as far as it goes
             if requirement.remaining <= 0:
                 raise ValidationError(
@@ -349,7 +281,8 @@ def pick(number: str, data: Mapping, user: User, key: str | None = None) -> Prod
                 (p.quantity for p in this.locations if p.location == location.code), ZERO))
         if quantity <= 0:
             raise ValidationError(t("quantity must be greater than zero"), field="quantity")
-        _refuse_taking_others_reservations(session, order, requirement, quantity, on)
+        refuse_taking_others_reservations(session, requirement.item, quantity, on,
+                                          holder=_holder(order))
         move = post_move(session, lot=lot, quantity=quantity, reason="pick", user_id=user.id,
                          from_location=location, to_location=order.wip_location,
                          reference=("production_order", order.id), note=override, key=key)
@@ -361,65 +294,8 @@ def pick(number: str, data: Mapping, user: User, key: str | None = None) -> Prod
         session.add(picked)
         requirement.picked += quantity
         requirement.reserved = max(requirement.reserved - quantity, ZERO)
-        order.status = "in_progress"
+        order.status = lifecycle.after(lifecycle.PICK, order.status)
     return picked
-
-
-def lot_to_take(lot: Lot, on: date) -> tuple[fefo.StockLot, list[fefo.StockLot]]:
-    """A scanned lot as stock to pick or ship (with its free places), and every lot of its
-    item; refused (422, saying why) when it is expired, in quarantine or rejected."""
-    candidates = stock_lots([lot.item_id], on, include_unusable=True).get(lot.item_id, [])
-    this = next((c for c in candidates if c.code == lot.code), None) or \
-        fefo.StockLot(lot.code, lot.expiry, lot.received_on, lot.status)
-    why_not = fefo.pickable(this, on)
-    if why_not is not None:
-        reasons = {"expired": t("lot {lot} expired on {expiry}", lot=lot.code,
-                                expiry=lot.expiry),
-                   "quarantine": t("lot {lot} is in quarantine", lot=lot.code),
-                   "rejected": t("lot {lot} is rejected", lot=lot.code)}
-        raise ValidationError(reasons[why_not], field="lot", code=why_not)
-    return this, candidates
-
-
-def _pick_location(data: Mapping, lot: fefo.StockLot) -> Location:
-    code = fields.text(data, "location", max_length=40)
-    if code:
-        return get_location(code)
-    places = [p for p in lot.locations if p.quantity > 0]
-    if len(places) == 1:
-        return get_location(places[0].location)
-    if not places:
-        raise InsufficientStock(t("nothing of lot {lot} is in a free location", lot=lot.code),
-                                field="lot")
-    raise ValidationError(t("lot {lot} is in {count} places; say which",
-                            lot=lot.code, count=len(places)),
-                          field="location")
-
-
-def _refuse_taking_others_reservations(session, order, requirement, quantity, on) -> None:
-    _refuse_taking_others_reservations_of(session, requirement.item, quantity, on,
-                                          excluding_order=order.id)
-
-
-def _refuse_taking_others_reservations_of(session, item: Item, quantity: Decimal, on: date,
-                                          excluding_order: int | None = None) -> None:
-    """Stock held for production orders is not free to take for anything else. The item
-    row is locked so concurrent takers count the same free stock one at a time.
-
-    FOR NO KEY UPDATE on PostgreSQL, not FOR UPDATE: a move that creates a balance row
-    checks its foreign key to the item with FOR KEY SHARE, which FOR UPDATE blocks, while
-    this command then waits for that move's balance lock — a deadlock. The takers still
-    exclude one another."""
-    session.execute(sa.select(Item.id).where(Item.id == item.id)
-                    .with_for_update(key_share=True))
-    usable = usable_by_item([item.id], on).get(item.id, ZERO)
-    others = reserved_by_item([item.id], excluding_order=excluding_order).get(item.id, ZERO)
-    if others and quantity > usable - others:
-        free = max(usable - others, ZERO)
-        raise InsufficientStock(
-            t("only {quantity} {unit} of {sku} is free; the rest is reserved for production "
-              "orders", quantity=format_quantity(free), unit=item.unit, sku=item.sku),
-            field="quantity")
 
 
 # --- complete and cancel ------------------------------------------------------------------------
@@ -461,12 +337,9 @@ def complete_order(number: str, data: Mapping, user: User, key: str | None = Non
     """
     with command() as session:
         order = get_order(number, lock=True)
-        if order.status not in ("released", "in_progress"):
-            raise Conflict(t("{order} is {status}; only a released or started order can be "
-                             "completed", order=order.number, status=word(order.status)),
-                           field="status")
+        lifecycle.require(lifecycle.COMPLETE, order.number, order.status)
         _load_components(order)
-        produced = fields.quantity(data, "quantity")
+        produced = fields.quantity_of(data, "quantity", order.item)
         location = _output_location(data)
         on = today()
         expiry = fields.iso_date(data, "expiry")
@@ -534,7 +407,7 @@ def complete_order(number: str, data: Mapping, user: User, key: str | None = Non
         for req in order.requirements:
             req.reserved = ZERO
             req.consumed = consumed_by_item.get(req.item_id, ZERO)
-        order.status = "completed"
+        order.status = lifecycle.after(lifecycle.COMPLETE, order.status)
         order.completed_at = utcnow()
         order.produced_quantity = produced
         order.output_lot = output
@@ -586,7 +459,7 @@ def _usage(order: ProductionOrder, data: Mapping, produced: Decimal) -> dict[int
 
 
 def _output_location(data: Mapping) -> Location:
-    code = fields.text(data, "location", max_length=40) or setting("output_location", "")
+    code = fields.text(data, "location", max_length=40) or setting("output_location")
     if code:
         location = get_location(code)
     else:
@@ -604,9 +477,7 @@ def cancel_order(number: str, user: User, key: str | None = None) -> ProductionO
     """Release the reservations and return picked material where it came from."""
     with command() as session:
         order = get_order(number, lock=True)
-        if order.status not in OPEN_STATUSES:
-            raise Conflict(t("{order} is {status}", order=order.number, status=word(order.status)),
-                           field="status")
+        lifecycle.require(lifecycle.CANCEL, order.number, order.status)
         if order.wip_location_id is not None:
             for lot, quantity in _wip_holdings(session, order):
                 post_move(session, lot=lot, quantity=quantity, reason="return",
@@ -615,7 +486,7 @@ def cancel_order(number: str, user: User, key: str | None = None) -> ProductionO
                           reference=("production_order", order.id), key=key)
         for req in order.requirements:
             req.reserved = ZERO
-        order.status = "cancelled"
+        order.status = lifecycle.after(lifecycle.CANCEL, order.status)
         order.cancelled_at = utcnow()
     return order
 
@@ -652,12 +523,12 @@ def planning(on: date | None = None) -> list[PlanningLine]:
             line = lines[req.item_id] = PlanningLine(req.item, ZERO, ZERO,
                                                      usable.get(req.item_id, ZERO), ZERO, [],
                                                      [])
-        still = req.remaining if status != "draft" else req.required
+        still = req.remaining if not lifecycle.is_draft(status) else req.required
         line.required += still
         line.picked += req.picked
         line.orders.append(number)
         # Released orders already hold their stock; a shortage blocks drafts from release.
-        if status == "draft" and line.required > line.on_hand:
+        if lifecycle.is_draft(status) and line.required > line.on_hand:
             line.blocked.append(number)
     for line in lines.values():
         line.shortage = max(line.required - line.on_hand, ZERO)

@@ -24,18 +24,17 @@ from shopfloor.models.stock import Lot
 from shopfloor.models.users import User
 from shopfloor.services import fields
 from shopfloor.services.audit import record_change
+from shopfloor.services.availability import reserved_by_item, usable_by_item
+from shopfloor.services.clock import today
+from shopfloor.services.lookups import the_one
 from shopfloor.services.master import find_party, get_item
-from shopfloor.services.stock import next_number, today
+from shopfloor.services.numbering import next_number
 
 
 def get_purchase_order(number: str, *, lock: bool = False) -> PurchaseOrder:
-    query = sa.select(PurchaseOrder).where(PurchaseOrder.number == number)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    order = db.session.scalar(query)
-    if order is None:
-        raise NotFound(t("no purchase order {number}", number=number), field="number")
-    return order
+    return the_one(PurchaseOrder, PurchaseOrder.number, number,
+                   lambda: t("no purchase order {number}", number=number), "number",
+                   lock=lock)
 
 
 def on_order_by_item(item_ids=None) -> dict[int, Decimal]:
@@ -79,8 +78,6 @@ def reorder_suggestions(on: date | None = None) -> dict[Supplier | None, list[Re
     """Items whose position — usable stock + on order − reserved for released production
     orders — is below the reorder point, grouped by default supplier, with the quantity to
     order: the reorder quantity, or more when that would not reach the point."""
-    from shopfloor.services.production import reserved_by_item, usable_by_item
-
     on = on or today()
     items = db.session.scalars(sa.select(Item).where(
         Item.reorder_point > 0, Item.archived.is_(False), Item.kind == "material")

@@ -120,9 +120,7 @@ def _line(session, raw, position: int) -> RecipeLine:
     if not isinstance(raw, Mapping):
         raise ValidationError(t("each line needs item and quantity"), field="lines")
     sku = fields.text(raw, "item", required=True, max_length=40)
-    component = session.scalar(sa.select(Item).where(Item.sku == sku))
-    if component is None:
-        raise NotFound(t("no item with SKU {sku}", sku=sku), field="lines")
+    component = get_item(sku, "lines")
     if component.archived:
         raise Conflict(t("{sku} is archived", sku=sku), field="lines")
     unit = units.canonical_unit(fields.text(raw, "unit", max_length=20) or component.unit,

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from shopfloor.domain import order_lifecycle as lifecycle
 from shopfloor.domain.costing import variance, yield_variance
 from shopfloor.domain.quantities import ZERO, round_money
 from shopfloor.extensions import db
@@ -17,7 +18,7 @@ from shopfloor.models.master import Item, Location
 from shopfloor.models.production import ProductionOrder
 from shopfloor.models.stock import Balance, Lot, StockMove
 from shopfloor.models.users import User
-from shopfloor.services.stock_queries import ON_HAND
+from shopfloor.services.availability import ON_HAND
 
 CATEGORIES = ("materials", "intermediates", "wip", "finished")
 _KIND_CATEGORY = {"material": "materials", "intermediate": "intermediates",
@@ -121,7 +122,7 @@ class BatchCost:
 def batch_costs(since: date | None = None, limit: int = 200) -> list[BatchCost]:
     """Completed orders with their cost split and plan versus actual (material usage and
     yield), newest first."""
-    query = (sa.select(ProductionOrder).where(ProductionOrder.status == "completed")
+    query = (sa.select(ProductionOrder).where(ProductionOrder.status == lifecycle.COMPLETED)
              .options(sa.orm.selectinload(ProductionOrder.requirements),
                       sa.orm.joinedload(ProductionOrder.item),
                       sa.orm.joinedload(ProductionOrder.output_lot))

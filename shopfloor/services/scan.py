@@ -1,4 +1,5 @@
-"""What a scanned text points at (DESIGN.md §4): a lot, an item, a location or an order.
+"""What a scanned text points at: a lot, an item, a location or an order
+(docs/ARCHITECTURE.md, "Labels and scanning").
 
 Accepted: a lot URL (`…/l/<code>`), a GS1 Digital Link, a GS1 element string (with or
 without parentheses, FNC1 or a symbology prefix), a lot code, a SKU, a GTIN, a location
@@ -19,20 +20,13 @@ from shopfloor.domain.messages import t
 from shopfloor.extensions import db
 from shopfloor.models.master import Item, Location
 from shopfloor.models.stock import Lot
+from shopfloor.services.production import find_order_number
 
 
 @dataclass(frozen=True)
 class ScanResult:
     type: str  # lot | item | location | order
     key: str
-
-
-def _order_finder():
-    try:
-        from shopfloor.services.production import find_order_number
-    except ImportError:  # production orders arrive with their own issue
-        return None
-    return find_order_number
 
 
 def resolve(text: str) -> ScanResult:
@@ -56,11 +50,9 @@ def resolve(text: str) -> ScanResult:
         sa.or_(Item.sku == code, sa.func.upper(Item.sku) == code.upper())))
     if sku:
         return ScanResult("item", sku)
-    finder = _order_finder()
-    if finder is not None:
-        number = finder(code)
-        if number:
-            return ScanResult("order", number)
+    number = find_order_number(code)
+    if number:
+        return ScanResult("order", number)
     # GS1 last: a plain number that happens to be one of our codes must win over reading it
     # as a GTIN.
     gs1 = parse_gs1(code)
@@ -96,8 +88,7 @@ def _from_app_url(code: str) -> ScanResult | None:
         return None
     path = urlsplit(code).path
     if path.startswith("/orders/"):
-        finder = _order_finder()
-        number = finder(unquote(path[len("/orders/"):]).strip("/")) if finder else None
+        number = find_order_number(unquote(path[len("/orders/"):]).strip("/"))
         if number:
             return ScanResult("order", number)
         raise NotFound(t("no such production order"), field="code")

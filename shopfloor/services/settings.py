@@ -1,4 +1,6 @@
-"""Workshop settings an admin may change. Each is validated, stored as text and audited."""
+"""Workshop settings: what the code reads (`setting`) and what an admin may change
+(`update_settings`). Each is validated, stored as text and audited; a setting never stored
+reads as its default from the one table below."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from shopfloor.models.master import Setting
 from shopfloor.services import fields
 from shopfloor.services.audit import record_change
 
+# Every setting the code reads, with the value it has until someone stores another.
 DEFAULTS = {
     "company_name": "Shopfloor",
     "currency": "EUR",
@@ -24,7 +27,19 @@ DEFAULTS = {
     "picking_policy": fefo.FEFO,
     # "on": each receipt's labels go to the default printer by itself (services.printing).
     "auto_print_receipts": "off",
+    # Where a completed order's output goes when the operator does not say (a location
+    # code; empty: the first storage location). Not on the settings page.
+    "output_location": "",
 }
+# The settings an admin changes on the settings page and through the API.
+EDITABLE = ("company_name", "currency", "lot_code_pattern", "default_label_size",
+            "picking_policy", "auto_print_receipts")
+
+
+def setting(name: str) -> str:
+    """The stored value of a workshop setting, or its default."""
+    row = db.session.get(Setting, name)
+    return row.value if row is not None else DEFAULTS[name]
 
 
 def _validate(name: str, data: Mapping) -> str:
@@ -49,18 +64,18 @@ def _validate(name: str, data: Mapping) -> str:
 
 def all_settings() -> dict[str, str]:
     stored = dict(db.session.execute(sa.select(Setting.key, Setting.value)).all())
-    return {name: stored.get(name, default) for name, default in DEFAULTS.items()}
+    return {name: stored.get(name, DEFAULTS[name]) for name in EDITABLE}
 
 
 def update_settings(data: Mapping, user) -> dict[str, str]:
     """Change the settings named in `data`; unknown names are refused."""
-    unknown = [name for name in data if name not in DEFAULTS and name not in (
+    unknown = [name for name in data if name not in EDITABLE and name not in (
         "csrf_token", "idempotency_key")]
     if unknown:
         raise ValidationError(t("unknown setting {name}", name=unknown[0]), field=unknown[0])
     with command() as session:
         before = all_settings()
-        for name in DEFAULTS:
+        for name in EDITABLE:
             if name not in data:
                 continue
             value = _validate(name, data)

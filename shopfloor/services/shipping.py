@@ -5,34 +5,33 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-import sqlalchemy as sa
-
 from shopfloor.database import command
 from shopfloor.domain import fefo
+from shopfloor.domain.availability import place_is_free
 from shopfloor.domain.errors import DomainError, NotFound, ValidationError
 from shopfloor.domain.messages import t, word
 from shopfloor.domain.quantities import ZERO
-from shopfloor.extensions import db
 from shopfloor.models.master import Customer
 from shopfloor.models.shipping import Shipment, ShipmentLine
 from shopfloor.models.users import User
 from shopfloor.services import fields
-from shopfloor.services.master import find_party, get_location
-from shopfloor.services.production import (
-    _pick_location,
-    _refuse_taking_others_reservations_of,
+from shopfloor.services.availability import (
     lot_to_take,
+    place_to_take_from,
+    refuse_taking_others_reservations,
+    reserved_by_item,
     stock_lots,
 )
-from shopfloor.services.stock import get_lot, next_number, post_move, today
-from shopfloor.services.stock_queries import UNAVAILABLE_LOCATION_KINDS
+from shopfloor.services.clock import today
+from shopfloor.services.lookups import the_one
+from shopfloor.services.master import find_party, get_lot
+from shopfloor.services.numbering import next_number
+from shopfloor.services.stock import post_move
 
 
 def get_shipment(number: str) -> Shipment:
-    shipment = db.session.scalar(sa.select(Shipment).where(Shipment.number == number))
-    if shipment is None:
-        raise NotFound(t("no shipment {number}", number=number), field="number")
-    return shipment
+    return the_one(Shipment, Shipment.number, number,
+                   lambda: t("no shipment {number}", number=number), "number")
 
 
 def ship(data: Mapping, user: User, key: str | None = None) -> Shipment:
@@ -74,14 +73,13 @@ def _ship_line(session, shipment: Shipment, raw, on, user: User, key: str | None
         raise ValidationError(t("each line needs lot and quantity"), field="lines")
     lot = get_lot(fields.text(raw, "lot", required=True, max_length=80))
     this, _others = lot_to_take(lot, on)
-    code = fields.text(raw, "location", max_length=40)
-    location = get_location(code) if code else _pick_location({}, this)
-    if location.kind in UNAVAILABLE_LOCATION_KINDS:
+    location = place_to_take_from(raw, this)
+    if not place_is_free(location.kind):
         raise ValidationError(t("nothing ships from {location}: it holds {kind} stock",
                                 location=location.code, kind=word(location.kind)),
                               field="location")
-    quantity = fields.quantity(raw, "quantity")
-    _refuse_taking_others_reservations_of(session, lot.item, quantity, on)
+    quantity = fields.quantity_of(raw, "quantity", lot.item)
+    refuse_taking_others_reservations(session, lot.item, quantity, on)
     move = post_move(session, lot=lot, quantity=quantity, reason="ship",
                      user_id=user.id, from_location=location,
                      reference=("shipment", shipment.id), key=key)
@@ -93,8 +91,6 @@ def _ship_line(session, shipment: Shipment, raw, on, user: User, key: str | None
 def shipment_suggestions(item_ids, on=None) -> dict[int, list[fefo.Suggestion]]:
     """FEFO lots to ship first, per item id: what is usable and not held for production
     orders, in picking order."""
-    from shopfloor.services.production import reserved_by_item
-
     on = on or today()
     reserved = reserved_by_item(list(item_ids))
     result = {}

@@ -15,42 +15,20 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from shopfloor.database import command, insert_ignoring_conflicts
-from shopfloor.domain import lot_codes, units
-from shopfloor.domain.errors import Conflict, InsufficientStock, NotFound, ValidationError
+from shopfloor.domain import units
+from shopfloor.domain.availability import is_expired
+from shopfloor.domain.errors import Conflict, InsufficientStock, ValidationError
 from shopfloor.domain.messages import t, word
 from shopfloor.domain.quantities import format_quantity, quantize_unit_cost
-from shopfloor.extensions import db
-from shopfloor.models.master import Item, Location, Sequence, Setting
+from shopfloor.models.master import Item, Location
 from shopfloor.models.stock import LOT_STATUSES, Balance, Lot, StockCount, StockCountLine, StockMove
 from shopfloor.models.users import User
 from shopfloor.services import fields
-from shopfloor.services.master import get_item, get_location, get_supplier
-
-
-def today() -> date:
-    return date.today()
-
-
-def get_lot(code: str, field: str = "lot") -> Lot:
-    lot = db.session.scalar(sa.select(Lot).where(Lot.code == code))
-    if lot is None:
-        raise NotFound(t("no lot with code {code}", code=code), field=field)
-    return lot
-
-
-def setting(name: str, default: str) -> str:
-    row = db.session.get(Setting, name)
-    return row.value if row is not None else default
-
-
-def next_number(session, name: str) -> int:
-    """The next value of a named counter, unique even under concurrent commands: the
-    UPDATE takes the row lock until the command commits."""
-    insert_ignoring_conflicts(session, Sequence, name=name, value=0)
-    return session.scalar(
-        sa.update(Sequence).where(Sequence.name == name)
-        .values(value=Sequence.value + 1).returning(Sequence.value))
-
+from shopfloor.services.audit import record_change
+from shopfloor.services.clock import today
+from shopfloor.services.master import get_item, get_location, get_lot, get_supplier
+from shopfloor.services.numbering import generate_lot_code
+from shopfloor.services.purchasing import receive_against_line
 
 # --- the ledger primitive ------------------------------------------------------------------
 
@@ -144,11 +122,7 @@ def read_incoming_lot(session, data: Mapping, on: date) -> IncomingLot:
     if location.archived:
         raise Conflict(t("location {location} is archived", location=location.code),
                        field="location")
-    if location.kind == "wip":  # its order's picks fill it, so its reservations add up
-        raise ValidationError(t("{location} is work in progress: stock goes in by a pick and "
-                                "out by completing or cancelling its order",
-                                location=location.code),
-                              field="location")
+    _refuse_work_in_progress(location, "location")
     expiry = fields.iso_date(data, "expiry")
     if expiry is None and item.shelf_life_days is not None:
         expiry = on + timedelta(days=item.shelf_life_days)
@@ -183,7 +157,8 @@ def add_lot(session, incoming: IncomingLot, user: User, on: date, *, origin: str
 
 
 def receive_lot(data: Mapping, user: User, key: str | None = None) -> Receipt:
-    """Receive a quantity of an item as a new lot at a location (DESIGN.md §6 POST /receipts).
+    """Receive a quantity of an item as a new lot at a location (POST /receipts; the steps:
+    docs/ARCHITECTURE.md, "A receipt").
 
     The quantity may be in any unit compatible with the item's base unit; the lot keeps its
     cost per base unit. An already-expired lot is refused unless a supervisor accepts it
@@ -198,14 +173,12 @@ def receive_lot(data: Mapping, user: User, key: str | None = None) -> Receipt:
         line_id = fields.integer(data, "purchase_order_line", minimum=1,
                                  maximum=fields.MAX_ID)
         if line_id is not None:
-            from shopfloor.services.purchasing import receive_against_line
-
             ordered_from = receive_against_line(session, line_id, item, incoming.base_quantity)
             supplier = get_supplier(incoming.supplier_name) if incoming.supplier_name \
                 else ordered_from
         status, status_reason = "available", None
         expiry = incoming.expiry
-        if expiry is not None and expiry < received_on:
+        if is_expired(expiry, received_on):
             if not (fields.boolean(data, "accept_expired", default=False)
                     and user.can("supervisor")):
                 raise ValidationError(
@@ -219,14 +192,16 @@ def receive_lot(data: Mapping, user: User, key: str | None = None) -> Receipt:
     return Receipt(lot=lot, base_quantity=incoming.base_quantity)
 
 
-def generate_lot_code(session, item: Item, on: date) -> str:
-    """The next code from the workshop's lot code pattern for `item` on day `on`."""
-    pattern = setting("lot_code_pattern", lot_codes.DEFAULT_PATTERN)
-    counter = lot_codes.sequence_key(pattern, item.sku, on)
-    while True:  # skip numbers someone already used by typing a code by hand
-        code = lot_codes.render_lot_code(pattern, item.sku, on, next_number(session, counter))
-        if not session.scalar(sa.select(Lot.id).where(Lot.code == code)):
-            return code
+def _refuse_work_in_progress(location: Location, field: str) -> None:
+    """An order's work in progress changes only by its own commands: picks fill it,
+    completion and cancelling empty it. Stock put there any other way (a receipt, a
+    transfer, a count) would be neither reserved nor picked, and the order could then
+    neither complete nor cancel."""
+    if location.kind == "wip":
+        raise ValidationError(t("{location} is work in progress: stock goes in by a pick and "
+                                "out by completing or cancelling its order",
+                                location=location.code),
+                              field=field)
 
 
 # --- moves, counts, status --------------------------------------------------------------------
@@ -244,12 +219,8 @@ def move_stock(data: Mapping, user: User, key: str | None = None) -> StockMove:
         if target.archived:
             raise Conflict(t("location {location} is archived", location=target.code), field="to")
         for place, name in ((source, "from"), (target, "to")):
-            if place.kind == "wip":  # its order's picks, completion and cancel keep it
-                raise ValidationError(t("{location} is work in progress: stock goes in by a "
-                                        "pick and out by completing or cancelling its order",
-                                        location=place.code),
-                                      field=name)
-        quantity = fields.quantity(data, "quantity")
+            _refuse_work_in_progress(place, name)
+        quantity = fields.quantity_of(data, "quantity", lot.item)
         return post_move(session, lot=lot, quantity=quantity, reason="transfer",
                          user_id=user.id, from_location=source, to_location=target,
                          reference=("transfer", None), key=key)
@@ -264,12 +235,14 @@ class CountLine:
 def count_stock(location_code: str, lines: Iterable[CountLine], user: User,
                 reason: str | None = None, key: str | None = None) -> StockCount:
     """Record counted quantities at a location. Each difference from the balance becomes an
-    `adjust` move with the reason, so the ledger explains every change."""
+    `adjust` move with the reason, so the ledger explains every change. An order's work in
+    progress is not counted: what is there is what its picks put there."""
     lines = list(lines)
     if not lines:
         raise ValidationError(t("count at least one lot"), field="lot")
     with command() as session:
         location = get_location(location_code)
+        _refuse_work_in_progress(location, "location")
         count = StockCount(location=location, reason=reason, user_id=user.id)
         session.add(count)
         session.flush()
@@ -295,11 +268,14 @@ def count_stock(location_code: str, lines: Iterable[CountLine], user: User,
 
 
 def count_from_request(data: Mapping, user: User, key: str | None = None) -> StockCount:
-    """POST /counts: one lot at one location."""
+    """POST /counts: one lot at one location; `counted_quantity` in `unit` when given."""
     counted = fields.quantity(data, "counted_quantity", allow_zero=True)
+    lot_code = fields.text(data, "lot", required=True, max_length=80)
+    if fields.text(data, "unit", max_length=20) is not None:
+        counted = fields.quantity_of(data, "counted_quantity", get_lot(lot_code).item,
+                                     allow_zero=True)
     return count_stock(fields.text(data, "location", required=True, max_length=40),
-                       [CountLine(fields.text(data, "lot", required=True, max_length=80),
-                                  counted)],
+                       [CountLine(lot_code, counted)],
                        user, reason=fields.text(data, "reason", max_length=500), key=key)
 
 
@@ -319,8 +295,6 @@ def change_lot_status(code: str, data: Mapping, user: User) -> Lot:
         if status == lot.status:
             raise Conflict(t("lot {lot} is already {status}", lot=lot.code, status=word(status)),
                            field="status")
-        from shopfloor.services.audit import record_change
-
         record_change(user, "lot", lot.code, {"status": lot.status}, {"status": status},
                       reason=reason)
         lot.status, lot.status_reason = status, reason

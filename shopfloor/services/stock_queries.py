@@ -10,29 +10,21 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from shopfloor.domain import availability as rule
 from shopfloor.extensions import db
 from shopfloor.models.master import Item, Location
 from shopfloor.models.stock import Balance, Lot, StockMove
+from shopfloor.services.availability import ON_HAND, reserved_by_item, usable_stock
 
 ZERO = Decimal(0)
 EXPIRING_SOON_DAYS = 30
-# Stock in these places is on hand but not free to use.
-UNAVAILABLE_LOCATION_KINDS = ("quarantine", "wip")
-# A balance with something in it. Every used-up lot leaves rows at zero behind (most rows
-# of a long history), and ix_balances_on_hand holds only the others; SQLite uses such a
-# partial index only when the query states its condition literally, not as a parameter.
-ON_HAND = Balance.quantity > sa.literal_column("0")
-
-
-def lot_is_usable(lot: Lot, today: date) -> bool:
-    return lot.status == "available" and (lot.expiry is None or lot.expiry >= today)
 
 
 def expiry_urgency(expiry: date | None, today: date) -> str:
     """How urgently a lot's expiry needs attention: expired, soon (within 30 days), ok."""
     if expiry is None:
         return "none"
-    if expiry < today:
+    if rule.is_expired(expiry, today):
         return "expired"
     if expiry <= today + timedelta(days=EXPIRING_SOON_DAYS):
         return "soon"
@@ -66,9 +58,8 @@ def lot_view(lot: Lot, today: date) -> LotView:
         .order_by(Location.code)).all()
     locations = [LotLocationQuantity(location, quantity) for location, quantity in rows]
     on_hand = sum((row.quantity for row in locations), ZERO)
-    usable = lot_is_usable(lot, today)
     available = sum((row.quantity for row in locations
-                     if usable and row.location.kind not in UNAVAILABLE_LOCATION_KINDS), ZERO)
+                     if rule.is_usable(lot.status, lot.expiry, row.location.kind, today)), ZERO)
     return LotView(lot, on_hand, available, locations, expiry_urgency(lot.expiry, today))
 
 
@@ -92,15 +83,7 @@ class ItemStock:
 
     @property
     def available(self) -> Decimal:
-        return max(self.usable - self.reserved, ZERO)
-
-
-def reserved_quantities(item_ids) -> dict[int, Decimal]:
-    """Quantity held for released production orders, per item. Reservations arrive with
-    production orders; until an order holds some, nothing is reserved."""
-    from shopfloor.services import reservations
-
-    return reservations.reserved_by_item(item_ids)
+        return rule.available(self.usable, self.reserved)
 
 
 def item_stock(item: Item, today: date) -> ItemStock:
@@ -112,7 +95,7 @@ def item_stock(item: Item, today: date) -> ItemStock:
         .where(Balance.item_id == item.id, ON_HAND)
         .order_by(Lot.expiry.is_(None), Lot.expiry, Lot.received_on, Lot.code, Location.code)
     ).all()
-    stock = ItemStock(item=item, reserved=reserved_quantities([item.id]).get(item.id, ZERO))
+    stock = ItemStock(item=item, reserved=reserved_by_item([item.id]).get(item.id, ZERO))
     views: dict[int, LotView] = {}
     for lot, location, quantity in rows:
         view = views.get(lot.id)
@@ -122,7 +105,7 @@ def item_stock(item: Item, today: date) -> ItemStock:
             stock.lots.append(view)
         view.locations.append(LotLocationQuantity(location, quantity))
         view.quantity += quantity
-        if lot_is_usable(lot, today) and location.kind not in UNAVAILABLE_LOCATION_KINDS:
+        if rule.is_usable(lot.status, lot.expiry, location.kind, today):
             view.available += quantity
     for view in stock.lots:
         stock.on_hand += view.quantity
@@ -141,19 +124,17 @@ class StockSummary:
 
     @property
     def available(self) -> Decimal:
-        return max(self.usable - self.reserved, ZERO)
+        return rule.available(self.usable, self.reserved)
 
 
 def stock_summaries(today: date, kind: str | None = None, q: str | None = None,
                     include_archived: bool = False) -> list[StockSummary]:
     """One line per item: on hand, available, reserved and value, in two queries."""
-    usable_lot = sa.and_(Lot.status == "available",
-                         sa.or_(Lot.expiry.is_(None), Lot.expiry >= today),
-                         Location.kind.not_in(UNAVAILABLE_LOCATION_KINDS))
     totals = (
         sa.select(Balance.item_id,
                   sa.func.sum(Balance.quantity).label("on_hand"),
-                  sa.func.sum(sa.case((usable_lot, Balance.quantity), else_=0)).label("usable"))
+                  sa.func.sum(sa.case((usable_stock(today), Balance.quantity), else_=0))
+                  .label("usable"))
         .join(Lot, Lot.id == Balance.lot_id)
         .join(Location, Location.id == Balance.location_id)
         .group_by(Balance.item_id).subquery())
@@ -167,7 +148,7 @@ def stock_summaries(today: date, kind: str | None = None, q: str | None = None,
             .join(Lot, Lot.id == Balance.lot_id)
             .group_by(Balance.item_id, Lot.id, Lot.unit_cost)):
         value_by_item[item_id] += quantity * unit_cost
-    reserved = reserved_quantities([item.id for item, *_ in rows])
+    reserved = reserved_by_item([item.id for item, *_ in rows])
     return [
         StockSummary(item, _decimal(on_hand), _decimal(usable), reserved.get(item.id, ZERO),
                      value_by_item[item.id])

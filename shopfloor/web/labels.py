@@ -10,6 +10,7 @@ from shopfloor.domain.errors import ValidationError
 from shopfloor.domain.messages import t
 from shopfloor.labels import pages, png, zpl
 from shopfloor.labels.layouts import LABEL_SIZES
+from shopfloor.services import printing
 
 FORMATS = ("html", "png", "zpl")
 MAX_COPIES = 200
@@ -58,8 +59,6 @@ def label_response(kind: str, label, *, title: str, back_url: str, default_size:
             [label] * copies, size)
         response = current_app.make_response(render_template(f"labels/{kind}.html", **context))
         return response
-    from shopfloor.services import printing
-
     printers = printing.list_printers() if kind == "lot" else []
     return render_template("labels/print.html", kind=kind, title=title, size=size,
                            copies=copies, back_url=back_url, sizes=LABEL_SIZES,

@@ -18,7 +18,6 @@ from collections import Counter
 
 import pytest
 import schemathesis
-import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -80,22 +79,14 @@ def hypothesis_left_as_found():
 def workshop(app):
     """The demo workshop: items, locations, lots, recipes, orders in every state, a shipment.
     Returns the codes that exist, so generated requests sometimes name real things."""
-    from shopfloor.models.master import Customer, Item, Location, Supplier
-    from shopfloor.models.production import ProductionOrder
-    from shopfloor.models.purchasing import PurchaseOrder
-    from shopfloor.models.shipping import Shipment
-    from shopfloor.models.stock import Lot
     from shopfloor.services.demo import load_demo
+    from tests.scenarios import demo_codes
 
     with app.app_context():
         load_demo()
-        names = lambda column: list(db.session.scalars(sa.select(column).order_by(column)))  # noqa: E731
-        known = {"item": names(Item.sku), "location": names(Location.code),
-                 "lot": names(Lot.code), "order": names(ProductionOrder.number),
-                 "shipment": names(Shipment.number),
-                 "purchase_order": names(PurchaseOrder.number),
-                 "supplier": names(Supplier.name),
-                 "customer": names(Customer.name)}
+        codes = demo_codes()
+        known = {kind: codes[kind] for kind in ("item", "location", "lot", "order", "shipment",
+                                                "purchase_order", "supplier", "customer")}
         db.session.rollback()
     return known
 

@@ -1,4 +1,4 @@
-"""The command-line contracts of DESIGN.md §6."""
+"""The command-line contracts (docs/ARCHITECTURE.md, "Contracts")."""
 
 from __future__ import annotations
 

@@ -243,13 +243,10 @@ def _error_flashed(client) -> bool:
 def workshop(app, make_user):
     """The demo workshop, a draft order and a draft purchase order, CSRF switched on, and
     the codes that exist, by kind."""
-    from shopfloor.models.master import Customer, Item, Location, Supplier
-    from shopfloor.models.production import ProductionOrder
-    from shopfloor.models.purchasing import PurchaseOrder
-    from shopfloor.models.stock import Lot
     from shopfloor.models.users import User
     from shopfloor.services import production, purchasing
     from shopfloor.services.demo import load_demo
+    from tests.scenarios import demo_codes
 
     app.config["WTF_CSRF_ENABLED"] = True
     with app.app_context():
@@ -258,15 +255,10 @@ def workshop(app, make_user):
         production.create_order({"product": "CANDLE-LAV", "quantity": "4"}, admin)
         purchasing.create_purchase_order({"supplier": "CeraPura Waxes", "lines": [
             {"item": "WAX-SOY", "quantity": "5", "unit": "kg", "unit_price": "4.10"}]}, admin)
-        names = lambda column: list(db.session.scalars(sa.select(column).order_by(column)))  # noqa: E731
-        known = {"item": names(Item.sku), "location": names(Location.code),
-                 "lot": names(Lot.code), "order": names(ProductionOrder.number),
-                 "purchase_order": names(PurchaseOrder.number),
-                 "supplier": names(Supplier.name), "customer": names(Customer.name),
-                 "supplier_id": [str(i) for i in names(Supplier.id)],
-                 "customer_id": [str(i) for i in names(Customer.id)],
-                 "product": list(db.session.scalars(sa.select(Item.sku).where(
-                     Item.kind != "material").order_by(Item.sku)))}
+        codes = demo_codes()
+        known = {kind: codes[kind] for kind in (
+            "item", "location", "lot", "order", "purchase_order", "supplier", "customer",
+            "supplier_id", "customer_id", "product")}
         db.session.rollback()
     return known
 

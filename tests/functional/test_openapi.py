@@ -101,7 +101,7 @@ def _error_response_name(spec, status: str) -> str:
 
 
 def test_an_idempotency_key_is_documented_exactly_where_it_is_honoured(app, spec):
-    from shopfloor.api.idempotency import idempotent
+    from shopfloor.http.idempotency import idempotent
 
     honouring = idempotent(lambda: None).__code__
     in_app = _app_operations(app)

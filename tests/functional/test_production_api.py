@@ -1,7 +1,7 @@
-"""The recipe and production order API of DESIGN.md §6 over HTTP with bearer tokens: shapes
-with decimal strings, refusals that say why (409 shortages, 409 not first to expire, 422
-unusable lots), operators picking and completing with their own tokens, and replays that
-change nothing."""
+"""The recipe and production order API (docs/ARCHITECTURE.md, "Contracts") over HTTP with bearer
+tokens: shapes with decimal strings, refusals that say why (409 shortages, 409 not first to
+expire, 422 unusable lots), operators picking and completing with their own tokens, and
+replays that change nothing."""
 
 from __future__ import annotations
 
@@ -12,21 +12,15 @@ import pytest
 
 from shopfloor.models.production import LotLink, ProductionPick
 from shopfloor.models.stock import Lot, StockMove
-from tests.factories import balance, count_rows, make_item, make_location, receive
+from tests.factories import balance, count_rows, receive
+from tests.scenarios import BASE_RECIPE, CANDLE_RECIPE, candle_materials
 
 
 def days(n: int) -> str:
     return (date.today() + timedelta(days=n)).isoformat()
 
 
-BASE = {"product": "BASE", "yield_quantity": "1", "unit": "kg",
-        "lines": [{"item": "WAX", "quantity": "950", "unit": "g"},
-                  {"item": "OIL", "quantity": "50", "unit": "ml", "loss_percent": "2"}],
-        "labour_minutes": "30", "labour_rate": "20", "overhead": "1.50"}
-CANDLE = {"product": "CANDLE", "yield_quantity": "10",
-          "lines": [{"item": "BASE", "quantity": "1.8", "unit": "kg"},
-                    {"item": "WICK", "quantity": "10"}, {"item": "JAR", "quantity": "10"}],
-          "labour_minutes": "60", "labour_rate": "18", "overhead": "4"}
+BASE, CANDLE = BASE_RECIPE, CANDLE_RECIPE
 
 
 @pytest.fixture
@@ -41,24 +35,11 @@ def floor(api):
 
 @pytest.fixture
 def workshop(app, supervisor, boss):
-    """The candle workshop: materials in stock and both recipes posted through the API."""
-    make_location(app, "RAW")
-    make_location(app, "FG")
-    make_item(app, sku="WAX", unit="g")
-    make_item(app, sku="OIL", unit="ml", density="0.9")
-    make_item(app, sku="WICK", unit="pcs")
-    make_item(app, sku="JAR", unit="pcs")
-    make_item(app, sku="BASE", kind="intermediate", unit="g", shelf_life_days=90)
-    make_item(app, sku="CANDLE", kind="product", unit="pcs", shelf_life_days=365)
-    receive(app, supervisor, "WAX", "RAW", quantity="5", unit="kg", unit_cost="4.20",
-            expiry=days(300), lot_code="WAX-OLD")
-    receive(app, supervisor, "OIL", "RAW", quantity="500", unit_cost="0.064",
-            expiry=days(200), lot_code="OIL-1")
-    receive(app, supervisor, "WICK", "RAW", quantity="100", unit_cost="0.09", lot_code="WICK-1")
-    receive(app, supervisor, "JAR", "RAW", quantity="100", unit_cost="0.62", lot_code="JAR-1")
+    """The candle workshop (tests/scenarios.py), its recipes posted through the API."""
+    made = candle_materials(app, supervisor)
     for recipe in (BASE, CANDLE):
         assert boss.post("/api/v1/recipes", json=recipe).status_code == 201
-    return {"sup": supervisor}
+    return made
 
 
 def _order(client, product, quantity, **extra) -> dict:

@@ -18,7 +18,8 @@ from shopfloor.services import production, recipes, stock
 from shopfloor.services.invariants import check_all
 from shopfloor.services.master import get_item
 from tests.conftest import PASSWORD
-from tests.factories import balance, count_rows, make_item, make_location, receive, user
+from tests.factories import balance, count_rows, receive, user
+from tests.scenarios import BASE_RECIPE, CANDLE_RECIPE, candle_materials
 
 
 def days(n: int) -> str:
@@ -43,45 +44,7 @@ def signed_in(app, make_user):
 @pytest.fixture
 def materials(app, supervisor):
     """The candle workshop's items and stock, without recipes (the editor makes them)."""
-    make_location(app, "RAW")
-    make_location(app, "FG")
-    make_item(app, sku="WAX", name="Soy wax", unit="g")
-    make_item(app, sku="OIL", name="Lavender oil", unit="ml", density="0.9")
-    make_item(app, sku="WICK", name="Cotton wick", unit="pcs")
-    make_item(app, sku="JAR", name="Amber jar", unit="pcs")
-    make_item(app, sku="BASE", name="Lavender wax base", kind="intermediate", unit="g",
-              shelf_life_days=90)
-    make_item(app, sku="CANDLE", name="Lavender candle", kind="product", unit="pcs",
-              shelf_life_days=365)
-    receive(app, supervisor, "WAX", "RAW", quantity="5", unit="kg", unit_cost="4.20",
-            expiry=days(300), lot_code="WAX-OLD")
-    receive(app, supervisor, "OIL", "RAW", quantity="500", unit_cost="0.064",
-            expiry=days(200), lot_code="OIL-1")
-    receive(app, supervisor, "WICK", "RAW", quantity="100", unit_cost="0.09", lot_code="WICK-1")
-    receive(app, supervisor, "JAR", "RAW", quantity="100", unit_cost="0.62", lot_code="JAR-1")
-    return {"sup": supervisor}
-
-
-BASE_RECIPE = {
-    "product": "BASE", "yield_quantity": "1", "unit": "kg",
-    "lines": [{"item": "WAX", "quantity": "950", "unit": "g"},
-              {"item": "OIL", "quantity": "50", "unit": "ml", "loss_percent": "2"}],
-    "labour_minutes": "30", "labour_rate": "20", "overhead": "1.50"}
-CANDLE_RECIPE = {
-    "product": "CANDLE", "yield_quantity": "10",
-    "lines": [{"item": "BASE", "quantity": "1.8", "unit": "kg"},
-              {"item": "WICK", "quantity": "10"}, {"item": "JAR", "quantity": "10"}],
-    "labour_minutes": "60", "labour_rate": "18", "overhead": "4"}
-
-
-@pytest.fixture
-def workshop(app, materials):
-    """The materials plus both recipes, made by the service (for tests about orders)."""
-    with app.app_context():
-        sup = user(app, materials["sup"])
-        recipes.create_recipe(BASE_RECIPE, sup)
-        recipes.create_recipe(CANDLE_RECIPE, sup)
-    return materials
+    return candle_materials(app, supervisor)
 
 
 def _editor_form(recipe: dict) -> dict:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import ssl
 import subprocess
 import time
@@ -16,14 +15,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ON_POSTGRES
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_for(url: str, seconds: float = 300, context=None) -> int:
@@ -39,7 +33,7 @@ def _wait_for(url: str, seconds: float = 300, context=None) -> int:
 
 @pytest.mark.skipif(ON_POSTGRES, reason="make run serves SQLite; covered by the SQLite run")
 def test_make_run_serves_the_login_page(tmp_path):
-    port, https_port = _free_port(), _free_port()
+    port, https_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("DATABASE_URL", "MAKE", "SHOPFLOOR_TLS"))}
     env.update(PORT=str(port), HTTPS_PORT=str(https_port),

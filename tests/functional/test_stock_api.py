@@ -1,5 +1,5 @@
-"""The stock API of DESIGN.md §6 over HTTP: shapes, decimal strings, errors that name the
-field, idempotency, and scanning every kind of code."""
+"""The stock API (docs/ARCHITECTURE.md, "Contracts") over HTTP: shapes, decimal strings,
+errors that name the field, idempotency, and scanning every kind of code."""
 
 from __future__ import annotations
 
@@ -225,7 +225,8 @@ def test_suppliers_customers_and_locations_have_list_and_create(api, app):
 
 
 class TestScan:
-    """GET /scan resolves every form of code DESIGN.md §4 lists."""
+    """GET /scan resolves every form of code docs/ARCHITECTURE.md, "Labels and scanning",
+    lists."""
 
     @pytest.fixture
     def lot(self, api, setup):

@@ -15,46 +15,11 @@ from shopfloor.models.production import LotLink
 from shopfloor.services import production, recipes, stock
 from shopfloor.services.invariants import check_all
 from shopfloor.services.stock_queries import item_stock
-from tests.factories import balance, make_item, make_location, receive, user
+from tests.factories import balance, receive, user
 
 
 def days(n: int) -> str:
     return (date.today() + timedelta(days=n)).isoformat()
-
-
-@pytest.fixture
-def workshop(app, supervisor):
-    """A two-level candle: a lavender wax base (intermediate), then candles using it."""
-    shelf = make_location(app, "RAW")
-    finished = make_location(app, "FG")
-    make_item(app, sku="WAX", unit="g")
-    make_item(app, sku="OIL", unit="ml", density="0.9")
-    make_item(app, sku="WICK", unit="pcs")
-    make_item(app, sku="JAR", unit="pcs")
-    make_item(app, sku="BASE", kind="intermediate", unit="g", shelf_life_days=90)
-    make_item(app, sku="CANDLE", kind="product", unit="pcs", shelf_life_days=365)
-    with app.app_context():
-        sup = user(app, supervisor)
-        # 1000 g of base from 950 g wax + 50 ml oil (2% of the oil lost), 30 min at 20/h,
-        # 1.50 overhead.
-        recipes.create_recipe({
-            "product": "BASE", "yield_quantity": "1", "unit": "kg",
-            "lines": [{"item": "WAX", "quantity": "950", "unit": "g"},
-                      {"item": "OIL", "quantity": "50", "unit": "ml", "loss_percent": "2"}],
-            "labour_minutes": "30", "labour_rate": "20", "overhead": "1.50"}, sup)
-        # 10 candles from 1.8 kg of base, 10 wicks, 10 jars; 60 min at 18/h, 4.00 overhead.
-        recipes.create_recipe({
-            "product": "CANDLE", "yield_quantity": "10",
-            "lines": [{"item": "BASE", "quantity": "1.8", "unit": "kg"},
-                      {"item": "WICK", "quantity": "10"}, {"item": "JAR", "quantity": "10"}],
-            "labour_minutes": "60", "labour_rate": "18", "overhead": "4"}, sup)
-    receive(app, supervisor, "WAX", shelf, quantity="5", unit="kg", unit_cost="4.20",
-            expiry=days(300), lot_code="WAX-OLD")
-    receive(app, supervisor, "OIL", shelf, quantity="500", unit_cost="0.064",
-            expiry=days(200), lot_code="OIL-1")
-    receive(app, supervisor, "WICK", shelf, quantity="100", unit_cost="0.09", lot_code="WICK-1")
-    receive(app, supervisor, "JAR", shelf, quantity="100", unit_cost="0.62", lot_code="JAR-1")
-    return {"shelf": shelf, "finished": finished, "sup": supervisor}
 
 
 def _make(app, username, product, quantity, picks, completed):

@@ -94,8 +94,8 @@ def _empty_database(tmp_path_factory, name: str) -> tuple[str, object]:
 
 @pytest.fixture(scope="module")
 def histories(tmp_path_factory):
+    from bench.synth import synthesize
     from shopfloor.services.auth import create_token, create_user
-    from shopfloor.services.synth import synthesize
 
     made, cleanups = {}, []
     for lots in SIZES:

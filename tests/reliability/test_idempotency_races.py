@@ -1,7 +1,8 @@
-"""Idempotency under concurrency (DESIGN.md §3): a phone that lost its connection replays
-its outbox, maybe several times at once, maybe through different gunicorn workers. Ten
-simultaneous requests with one `Idempotency-Key` make one effect, and all ten get the same
-answer, byte for byte; one of them is the original, nine say `Idempotent-Replayed`.
+"""Idempotency under concurrency (docs/ARCHITECTURE.md, "Idempotency"): a phone that lost its
+connection replays its outbox, maybe several times at once, maybe through different gunicorn
+workers. Ten simultaneous requests with one `Idempotency-Key` make one effect, and all ten
+get the same answer, byte for byte; one of them is the original, nine say
+`Idempotent-Replayed`.
 
 Through gunicorn with four workers, on SQLite and PostgreSQL. `--long` repeats each case
 with fresh keys for many rounds.

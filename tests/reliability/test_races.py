@@ -214,7 +214,7 @@ def test_a_taker_holding_its_item_does_not_block_a_move_into_a_new_place(app, su
     import threading
 
     from shopfloor.database import command
-    from shopfloor.services.production import _refuse_taking_others_reservations_of
+    from shopfloor.services.availability import refuse_taking_others_reservations
 
     make_item(app, sku="WAX", unit="g")
     shelf, new_place = make_location(app, "S1"), make_location(app, "S2")
@@ -228,8 +228,8 @@ def test_a_taker_holding_its_item_does_not_block_a_move_into_a_new_place(app, su
             moved.set()
 
     with app.app_context(), command() as session:  # a taker between its check and its move
-        _refuse_taking_others_reservations_of(session, master.get_item("WAX"), Decimal(1),
-                                              stock.today())
+        refuse_taking_others_reservations(session, master.get_item("WAX"), Decimal(1),
+                                          stock.today())
         mover = threading.Thread(target=move, daemon=True)
         mover.start()
         finished_while_held = moved.wait(timeout=10)

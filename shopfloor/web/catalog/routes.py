@@ -12,10 +12,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from shopfloor.access import allow
-from shopfloor.api.idempotency import idempotent
 from shopfloor.domain import units
 from shopfloor.domain.errors import DomainError
 from shopfloor.domain.quantities import format_quantity, money_to_api
+from shopfloor.http.idempotency import idempotent
 from shopfloor.labels.layouts import build_location_label
 from shopfloor.models.master import ITEM_KINDS, LOCATION_KINDS, Customer, Supplier
 from shopfloor.services import master, stock, stock_queries

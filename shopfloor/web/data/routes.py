@@ -20,10 +20,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from shopfloor.access import allow
-from shopfloor.api.data import journal_csv_response, zip_response
-from shopfloor.api.idempotency import idempotent
 from shopfloor.domain.errors import DomainError
 from shopfloor.domain.messages import translate
+from shopfloor.http.downloads import journal_csv_response, zip_response
+from shopfloor.http.idempotency import idempotent
 from shopfloor.services import exports, imports, journal
 from shopfloor.web.forms import FormErrors, new_idempotency_key
 

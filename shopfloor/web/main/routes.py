@@ -103,9 +103,9 @@ def scan():
     code = request.args.get("code", "").strip()
     if not code:
         return render_template("main/scan.html", code="", error=None)
-    from shopfloor.api.routes import scan_url
     from shopfloor.domain.errors import DomainError
     from shopfloor.domain.messages import translate
+    from shopfloor.http.links import scan_url
     from shopfloor.services import scan as scanning
 
     try:

@@ -20,9 +20,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from shopfloor.access import allow
-from shopfloor.api.idempotency import idempotent
 from shopfloor.domain.errors import DomainError
 from shopfloor.domain.quantities import format_quantity, round_money
+from shopfloor.http.idempotency import idempotent
 from shopfloor.models.purchasing import PO_STATUSES
 from shopfloor.services import fields as read
 from shopfloor.services import purchasing, reports, settings, stock, stock_queries
@@ -242,7 +242,7 @@ def movements():
 
 # --- settings ----------------------------------------------------------------------------------
 
-SETTING_FIELDS = tuple(settings.DEFAULTS)
+SETTING_FIELDS = settings.EDITABLE
 
 
 @bp.route("/settings", methods=["GET", "POST"])

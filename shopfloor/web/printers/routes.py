@@ -3,17 +3,25 @@ to one from its label page. Views parse, call services.printing, and render."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from shopfloor.access import allow
-from shopfloor.api.idempotency import idempotent
 from shopfloor.domain.errors import DomainError, PrinterUnreachable
 from shopfloor.domain.messages import translate
+from shopfloor.http.idempotency import idempotent
+from shopfloor.http.printing import lot_label
 from shopfloor.models.printing import PRINTER_KINDS
 from shopfloor.services import printing, stock
-from shopfloor.services.stock import setting
+from shopfloor.services.settings import setting
 from shopfloor.web.forms import FormErrors, new_idempotency_key
 
 bp = Blueprint("printers", __name__)
@@ -65,15 +73,13 @@ def delete(name):
 def print_lot_label(code):
     """The label page's *Send to printer*: straight to the chosen printer; a printer that
     does not answer is said so on the same page, to try again or print from the phone."""
-    from shopfloor.web.stock.labels import lot_label
-
     lot = stock.get_lot(code, field="code")
     data = request.form.to_dict()
     back = {"code": lot.code, "size": data.get("size") or None,
             "copies": data.get("copies") or None}
     try:
         printer, size, copies = printing.print_options(
-            data, setting("default_label_size", "62mm"))
+            data, setting("default_label_size"))
         result = printing.send_lot_label(printer, lot_label(lot), size, copies,
                                          current_user.username, _)
     except PrinterUnreachable as error:
@@ -85,49 +91,3 @@ def print_lot_label(code):
         flash(_("Sent %(copies)s label(s) to %(printer)s.", copies=result.copies,
                 printer=result.printer), "success")
     return redirect(url_for("stock.lot_label", **back))
-
-
-def print_receipt_after_commit(lot_code: str, copies=1, *, json_answer: bool = False) -> None:
-    """When receipts print by themselves, send the new lot's labels to the default printer
-    once the response is made — after the receipt (and its idempotency key) committed, so a
-    printer that is off never loses a receipt nor holds the database while it times out. The
-    outcome is said on the next page, or added to the API answer as `print`."""
-    from flask import after_this_request, current_app
-
-    from shopfloor.services import fields
-    from shopfloor.web.stock.labels import lot_label
-
-    printer = printing.auto_print_printer()
-    if printer is None:
-        return
-    printer_name = printer.name
-    try:
-        copies = fields.integer({"copies": copies}, "copies", minimum=1,
-                                maximum=printing.MAX_COPIES) or 1
-    except DomainError:
-        copies = 1
-    username = current_user.username
-
-    @after_this_request
-    def _print(response):
-        if response.status_code >= 400:
-            return response
-        outcome = {"printer": printer_name, "copies": copies, "sent": True, "error": None}
-        try:
-            chosen = printing.get_printer(printer_name)
-            printing.send_lot_label(chosen, lot_label(stock.get_lot(lot_code)),
-                                    setting("default_label_size", "62mm"), copies, username, _)
-        except DomainError as error:
-            outcome.update(sent=False, error=translate(error.message, _))
-        if json_answer:
-            body = response.get_json(silent=True)
-            if isinstance(body, dict):
-                body["print"] = outcome
-                response.set_data(current_app.json.dumps(body))
-        elif outcome["sent"]:
-            flash(_("Sent %(copies)s label(s) to %(printer)s.", copies=copies,
-                    printer=printer_name), "success")
-        else:
-            flash(_("The lot was received, but its labels were not printed: %(reason)s. "
-                    "Send them again below.", reason=outcome["error"]), "error")
-        return response

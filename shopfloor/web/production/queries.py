@@ -33,7 +33,7 @@ from shopfloor.models.production import (
 from shopfloor.models.stock import Balance, Lot
 from shopfloor.models.users import User
 from shopfloor.services import production, recipes
-from shopfloor.services.stock_queries import UNAVAILABLE_LOCATION_KINDS
+from shopfloor.services.availability import available_by_item, usable_stock
 
 MAX_ORDERS_LISTED = 200
 
@@ -51,9 +51,7 @@ def unit_costs_by_sku(on: date) -> dict[str, Decimal]:
         .join(Lot, Lot.id == Balance.lot_id)
         .join(Item, Item.id == Balance.item_id)
         .join(Location, Location.id == Balance.location_id)
-        .where(Balance.quantity > 0, Lot.status == "available",
-               sa.or_(Lot.expiry.is_(None), Lot.expiry >= on),
-               Location.kind.not_in(UNAVAILABLE_LOCATION_KINDS))
+        .where(Balance.quantity > 0, usable_stock(on))
         .group_by(Item.sku, Lot.id, Lot.unit_cost)).all()
     value: dict[str, Fraction] = defaultdict(Fraction)
     quantity: dict[str, Fraction] = defaultdict(Fraction)
@@ -71,7 +69,7 @@ def available_by_sku(on: date) -> dict[str, Decimal]:
         sa.select(Item.id, Item.sku).where(sa.or_(Item.id.in_(sa.select(Recipe.item_id)),
                                                   Item.id.in_(sa.select(RecipeLine.item_id)))
                                            )).all())
-    available = production.available_by_item(list(ids), on)
+    available = available_by_item(list(ids), on)
     return {ids[item_id]: quantity for item_id, quantity in available.items()}
 
 

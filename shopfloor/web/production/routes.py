@@ -17,12 +17,12 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from shopfloor.access import allow
-from shopfloor.api.idempotency import idempotent, request_key
 from shopfloor.domain import units
 from shopfloor.domain.costing import UsageVariance, variance, yield_variance
 from shopfloor.domain.errors import DomainError, NotFound
 from shopfloor.domain.messages import t, translate
 from shopfloor.domain.quantities import format_quantity, money_to_api, round_fraction
+from shopfloor.http.idempotency import idempotent, request_key
 from shopfloor.labels.codes import qr_svg
 from shopfloor.models.production import ORDER_STATUSES
 from shopfloor.services import master, production, recipes, stock
@@ -216,7 +216,7 @@ def _order_page(order, *, status: int = 200, refusal: DomainError | None = None,
         "keys": {name: new_idempotency_key() for name in ("release", "complete", "cancel",
                                                           "plan")},
     }
-    if order.status == "completed":
+    if order.flags.has_output:
         rows = variance({req.item.sku: req.required for req in order.requirements},
                         {req.item.sku: req.consumed for req in order.requirements})
         context.update(
@@ -325,7 +325,7 @@ def pick_page(number):
         values=values, errors=errors, first_choice=first_choice,
         ask_reason=bool(first_choice or values.get("override_reason")
                         or errors.get("override_reason")),
-        pickable=order.status in ("released", "in_progress"),
+        pickable=order.flags.can_pick,
         picks=queries.order_picks(order),
         idempotency_key=new_idempotency_key()), status
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -18,17 +16,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from shopfloor.access import accepts_token, allow
-from shopfloor.api.idempotency import idempotent, request_key
 from shopfloor.domain import units
 from shopfloor.domain.errors import DomainError
 from shopfloor.domain.gs1 import normalize_gtin
 from shopfloor.domain.messages import translate
+from shopfloor.http.idempotency import idempotent, request_key
+from shopfloor.http.printing import print_receipt_after_commit
 from shopfloor.models.master import ITEM_KINDS
 from shopfloor.services import master, scan, stock, stock_queries
 from shopfloor.services.stock import CountLine
 from shopfloor.web import choices
 from shopfloor.web.forms import FormErrors, new_idempotency_key
-from shopfloor.web.printers.routes import print_receipt_after_commit
 
 bp = Blueprint("stock", __name__)
 
@@ -229,14 +227,3 @@ def overview():
     summaries = stock_queries.stock_summaries(stock.today(), kind=kind, q=request.args.get("q"))
     return render_template("stock/overview.html", summaries=summaries, kind=kind,
                            q=request.args.get("q", ""), kinds=choices.ITEM_KIND_LABELS)
-
-
-def csv_response(filename: str, rows) -> Response:
-    import csv
-    import io
-
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return current_app.response_class(
-        buffer.getvalue(), mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'})

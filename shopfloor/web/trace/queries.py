@@ -20,8 +20,8 @@ from shopfloor.models.shipping import Shipment, ShipmentLine
 from shopfloor.models.stock import Balance, Lot
 from shopfloor.models.users import User
 from shopfloor.services import shipping
+from shopfloor.services.availability import free_place
 from shopfloor.services.genealogy import ShipmentRow
-from shopfloor.services.stock_queries import UNAVAILABLE_LOCATION_KINDS
 
 PAGE_SIZE = 50
 
@@ -93,7 +93,7 @@ def ship_lines(rows: Sequence[tuple[str, str, str]], on: date) -> list[ShipLine]
             sa.select(Balance.lot_id, Location.code, Balance.quantity)
             .join(Location, Location.id == Balance.location_id)
             .where(Balance.lot_id.in_([lot.id for lot in lots.values()]), Balance.quantity > 0,
-                   Location.kind.not_in(UNAVAILABLE_LOCATION_KINDS))
+                   free_place())
             .order_by(Location.code)):
         places[lot_id].append((location_code, quantity))
     for line in lines:

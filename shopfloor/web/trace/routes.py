@@ -23,10 +23,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from shopfloor.access import allow
-from shopfloor.api.idempotency import idempotent, request_key
 from shopfloor.domain.errors import DomainError
 from shopfloor.domain.messages import translate
 from shopfloor.domain.quantities import format_quantity
+from shopfloor.http.idempotency import idempotent, request_key
 from shopfloor.services import genealogy, shipping
 from shopfloor.services.stock import get_lot, today
 from shopfloor.web.forms import FormErrors, new_idempotency_key

@@ -1,5 +1,5 @@
-"""One place turns refusals into responses: JSON errors on the API (DESIGN.md §3), friendly
-pages elsewhere. A 500 never shows a stack trace or a secret."""
+"""One place turns refusals into responses: JSON errors on the API, friendly pages
+elsewhere (docs/ARCHITECTURE.md, "Errors"). A 500 never shows a stack trace or a secret."""
 
 from __future__ import annotations
 

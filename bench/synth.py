@@ -1,5 +1,8 @@
 """A synthetic decade of history for benchmarks: `flask --app shopfloor synth --lots N`.
 
+Benchmark code, not part of the product: it lives beside the benchmark (bench/run.py) and
+the app's `synth` command imports it from here, in a checkout of the repository.
+
 The benchmark must run on far more history than a small workshop will ever make, so this
 fills an EMPTY database with a believable one, scaled from N, the number of lots. For
 N = 200,000: about 5,000 items, 50 locations, 200,000 lots, 2,000,000 moves, 800,000
@@ -51,6 +54,7 @@ from itertools import accumulate
 
 import sqlalchemy as sa
 
+from shopfloor.domain import availability as rule
 from shopfloor.domain import lot_codes
 from shopfloor.domain import recipes as rules
 from shopfloor.domain.costing import ConsumedLot, cost_of_production
@@ -614,7 +618,7 @@ class _History:
             held = self.balance[(lot, source)]
             assert held >= quantity, (lot, source, held, quantity, reason)
             self.balance[(lot, source)] = held - quantity
-            if self.location_kind[source] not in _HELD_BACK:
+            if rule.place_is_free(self.location_kind[source]):
                 places = self.places[lot]
                 left = places[source] - quantity
                 if left:
@@ -625,7 +629,7 @@ class _History:
                 self.free[lot] -= quantity
         if target is not None:
             self.balance[(lot, target)] = self.balance.get((lot, target), 0) + quantity
-            if self.location_kind[target] not in _HELD_BACK:
+            if rule.place_is_free(self.location_kind[target]):
                 places = self.places.setdefault(lot, {})
                 places[target] = places.get(target, 0) + quantity
                 self.shelf[target][lot] = None
@@ -789,10 +793,8 @@ class _History:
         self.head[item.id] = position
         found = 0
         for lot in queue[position:]:
-            if not self.free.get(lot) or self.lot_status[lot] != "available":
-                continue
-            expiry = self.lot_expiry[lot]
-            if expiry is not None and expiry < max(day, self.lasting):
+            if not self.free.get(lot) or not rule.lot_is_usable(
+                    self.lot_status[lot], self.lot_expiry[lot], max(day, self.lasting)):
                 continue
             yield lot
             found += 1
@@ -1034,9 +1036,8 @@ class _History:
         by_customer: dict[int, list] = defaultdict(list)
         for lot, quantity, customer in lines:
             quantity = min(quantity, self.free.get(lot, 0))
-            expiry = self.lot_expiry[lot]
-            if quantity > 0 and self.lot_status[lot] == "available" and \
-                    (expiry is None or expiry >= day):
+            if quantity > 0 and rule.lot_is_usable(self.lot_status[lot],
+                                                   self.lot_expiry[lot], day):
                 by_customer[customer].append((lot, quantity))
         for customer, wanted in by_customer.items():
             shipment = self.next_id("shipments")
@@ -1167,7 +1168,6 @@ class _History:
         self.counts["suppliers"] = len(self.suppliers)
 
 
-_HELD_BACK = ("wip", "quarantine")  # stock there is on hand but not free to use
 _OVERRIDES = ("open container first", "this one was on the bench",
               "finishing a part-used container", "nearer the production room")
 

@@ -1,5 +1,5 @@
-"""`Idempotency-Key` (DESIGN.md §3): a repeated key returns the first response and changes
-nothing; the same key with a different request is refused with 422.
+"""`Idempotency-Key` (docs/ARCHITECTURE.md, "Idempotency"): a repeated key returns the first
+response and changes nothing; the same key with a different request is refused with 422.
 
 The key is claimed in the same transaction as the command's effect: the view runs inside
 one outer `command()` that the service's own `command()` joins. So a key is stored exactly

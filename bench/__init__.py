@@ -1,0 +1,1 @@
+"""The benchmark (`make bench`) and the synthetic history it runs on."""
