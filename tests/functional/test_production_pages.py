@@ -421,6 +421,16 @@ def test_the_traveller_carries_the_order_number_as_a_qr_code_and_the_suggested_l
         assert scan.resolve(number).type == "order"
 
 
+def test_the_travellers_picked_column_shows_each_pick_with_who_made_it(
+        app, released_base, signed_in):
+    number = released_base["number"]
+    operator = signed_in("operator")
+    assert _pick(operator, number, "WAX-NEW", "400").status_code == 302
+    page = _text(signed_in("operator").get(f"/orders/{number}/traveller"))
+    picked = re.search(r'<td class="traveller-write">(.*?)</td>', page, flags=re.S)[1]
+    assert "WAX-NEW</span> · 400 g · " + operator.username in picked
+
+
 def test_planning_shows_what_open_orders_need_and_which_they_block(app, workshop, signed_in):
     boss = signed_in("supervisor")
     _new_order(boss, "BASE", "10000")

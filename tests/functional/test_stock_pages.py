@@ -112,6 +112,21 @@ def test_a_supervisor_quarantines_from_the_lot_page(app, client, signed_in, wax)
     assert "in quarantine" in page and "damaged bag" in page
 
 
+def test_a_quarantined_lots_label_says_so_in_every_format(app, client, signed_in, wax):
+    username = signed_in("supervisor")
+    code = receive(app, username, "WAX", "SHELF-1")
+    plain = client.get(f"/lots/{code}/label?format=html").get_data(as_text=True)
+    assert 'class="mark' not in plain and "<dt>Rcvd</dt>" in plain
+    client.post(f"/lots/{code}/status", data={"status": "quarantine", "reason": "smell"})
+    html = client.get(f"/lots/{code}/label?format=html").get_data(as_text=True)
+    assert '<p class="mark mark-quarantine">QUARANTINE</p>' in html
+    assert "^FR^FH^FDQUARANTINE^FS" in client.get(
+        f"/lots/{code}/label?format=zpl").get_data(as_text=True)
+    client.post("/language", data={"language": "ro"})
+    html = client.get(f"/lots/{code}/label?format=html").get_data(as_text=True)
+    assert "CARANTINĂ" in html
+
+
 def test_the_digital_link_on_a_gs1_label_opens_the_lot(app, client, signed_in):
     username = signed_in("operator")
     make_item(app, sku="OIL", unit="ml", gtin="09506000134352")

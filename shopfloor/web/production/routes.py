@@ -341,8 +341,11 @@ def traveller(number):
     """The sheet that travels with the batch: its QR is the order number, which any scan
     resolves to the order page."""
     order = production.get_order(number)
+    picked: dict[int, list] = {}
+    for pick, username in queries.order_picks(order):
+        picked.setdefault(pick.requirement_id, []).append((pick, username))
     return render_template(
-        "production/traveller.html", order=order,
+        "production/traveller.html", order=order, picked=picked,
         views=production.requirement_views(order, stock.today()),
         found=production.suggestions(order),
         qr=Markup(qr_svg(order.number, TRAVELLER_QR_MM)), printed_on=stock.today())

@@ -7,8 +7,9 @@ from flask import url_for
 
 from shopfloor.domain.quantities import format_quantity
 from shopfloor.extensions import db
-from shopfloor.labels.layouts import build_lot_label
+from shopfloor.labels.layouts import build_lot_label, lot_mark
 from shopfloor.models.stock import Lot, StockMove
+from shopfloor.services.clock import today
 from shopfloor.services.settings import setting
 from shopfloor.web.labels import base_url, label_response
 
@@ -26,7 +27,8 @@ def lot_label(lot: Lot):
         base_url(), item_name=lot.item.name, sku=lot.item.sku, lot_code=lot.code,
         quantity=format_quantity(original_quantity(lot)), unit=lot.item.unit,
         expiry=lot.expiry, received_on=lot.received_on, supplier_lot=lot.supplier_lot,
-        gtin=lot.item.gtin)
+        gtin=lot.item.gtin, mark=lot_mark(lot.status, lot.expiry, today()),
+        produced=lot.origin == "production")
 
 
 def lot_label_response(lot: Lot):

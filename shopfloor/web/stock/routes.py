@@ -22,7 +22,7 @@ from shopfloor.domain.gs1 import normalize_gtin
 from shopfloor.domain.messages import translate
 from shopfloor.http.idempotency import idempotent, request_key
 from shopfloor.models.master import ITEM_KINDS
-from shopfloor.services import master, scan, stock, stock_queries
+from shopfloor.services import master, purchasing, scan, stock, stock_queries
 from shopfloor.services.stock import CountLine
 from shopfloor.web import choices
 from shopfloor.web.forms import FormErrors, new_idempotency_key
@@ -65,6 +65,8 @@ def receive():
             return redirect(url_for("stock.lot_label", code=receipt.lot.code,
                                     copies=values.get("copies") or 1, received=1))
     return render_template("stock/receive.html", values=values, errors=errors,
+                           expected=[] if values.get("purchase_order_line")
+                           else purchasing.expected_deliveries(),
                            items=choices.items(), locations=choices.locations(),
                            suppliers=choices.suppliers(),
                            units=[(unit, unit) for unit in units.UNIT_CHOICES],
