@@ -290,8 +290,17 @@
     target.focus({ preventScroll: true });
   }
 
+  // The undo after a scan-pick is offered for a few seconds, then the bar goes.
+  const UNDO_SECONDS = 8;
+  function expireUndo() {
+    document.querySelectorAll("[data-undo-for]").forEach((bar) => {
+      setTimeout(() => bar.remove(), UNDO_SECONDS * 1000);
+    });
+  }
+
   function start() {
     showFirstError();
+    expireUndo();
     registerServiceWorker();
     if (document.querySelector("[data-scanner-autostart]")) openCamera(null);
     if (document.querySelector(CONTEXT)) needForms().catch(() => null);

@@ -5,10 +5,11 @@ breadcrumbs are whole targets."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.conftest import phone_context, sign_in
+from tests.browser.conftest import phone_context, sign_in, wait_for_forms
 
 pytestmark = pytest.mark.browser
 
@@ -105,5 +106,66 @@ def test_a_4x6_label_preview_fits_the_phone_and_breadcrumbs_are_48_px(browser, s
         page.goto(f"{server}/locations/{floor['shelf']}")
         crumb = page.locator(".eyebrow a").first.bounding_box()
         assert crumb["height"] >= 48 and crumb["width"] >= 48
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def released(app, make_user):
+    """A released order needing 950 g of wax, with one wax lot of 1000 g on RAW."""
+    from shopfloor.services import production, recipes
+    from tests.factories import user
+
+    operator, supervisor = make_user("operator"), make_user("supervisor")
+    factories.make_location(app, "RAW")
+    factories.make_item(app, sku="WAX", name="Soy wax", unit="g")
+    factories.make_item(app, sku="BASE", name="Wax base", kind="intermediate", unit="g")
+    lot = factories.receive(app, supervisor, "WAX", "RAW", quantity="1000", lot_code="WAX-1")
+    with app.app_context():
+        boss = user(app, supervisor)
+        recipes.create_recipe({"product": "BASE", "yield_quantity": "1000",
+                               "lines": [{"item": "WAX", "quantity": "950"}]}, boss)
+        number = production.create_order({"product": "BASE", "quantity": "1000"}, boss).number
+        production.release_order(number, boss)
+    return {"operator": operator, "number": number, "lot": lot}
+
+
+def test_one_wedge_scan_on_the_pick_screen_picks_and_offers_an_undo(
+        browser, app, server, released):
+    from tests.factories import balance
+
+    context = phone_context(browser)
+    try:
+        page = context.new_page()
+        page.set_viewport_size(SMALL_PHONE)
+        sign_in(page, server, released["operator"])
+        number = released["number"]
+        page.goto(f"{server}/orders/{number}/pick")
+        wait_for_forms(page)
+        page.locator("h1").click()  # no text field has the focus: a wedge types anywhere
+        page.keyboard.type("NOT-A-LOT-9", delay=5)
+        page.keyboard.press("Enter")
+        toast = page.locator("#app-message.toast-error")
+        expect(toast).to_contain_text("NOT-A-LOT-9")
+        box = toast.bounding_box()
+        assert box["y"] > SMALL_PHONE["height"] / 2  # where the thumb is
+        page.locator("h1").click()
+        page.keyboard.type(f"https://shop.example/l/{released['lot']}", delay=5)
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"{server}/orders/{number}/pick?picked=*")
+        undo = page.locator(".undo-bar")
+        expect(undo).to_contain_text("950")
+        undo.locator("button").click()  # the bar goes after a few seconds: press it now
+        page.wait_for_url(f"{server}/orders/{number}/pick")
+        assert balance(app, "WAX-1", f"WIP-{number}") == 0
+        assert balance(app, "WAX-1", "RAW") == 1000
+        with app.app_context():
+            from shopfloor.extensions import db
+            from shopfloor.models.stock import StockMove
+
+            reasons = list(db.session.scalars(sa.select(StockMove.reason)
+                                              .order_by(StockMove.id)))
+        assert reasons[-2:] == ["pick", "return"]  # picked by one scan, then put back
+        assert context.page_errors == []
     finally:
         context.close()

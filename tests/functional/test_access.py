@@ -67,6 +67,7 @@ EXPECTED = {
     "production.complete_order": "operator",
     "production.cancel_order": "supervisor",
     "production.pick_page": "operator",
+    "production.undo_pick": "operator",
     "production.traveller": "operator",
     "production.planning": "operator",
     # API: operators read and record stock; supervisors change master data and lot status
