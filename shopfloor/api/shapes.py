@@ -860,6 +860,7 @@ class Movements(RootModel[list[Movement]]):
 
 _SETTING_TYPES = {
     "company_name": (T.limited(200), T.text(200, min_length=1)),
+    "company_address": (T.limited(500), T.text(500, multiline=True)),
     "currency": (T.pattern("^[A-Z]{3}$"), T.text(3, pattern="^[A-Za-z]{3}$")),
     "lot_code_pattern": (T.limited(80), T.text(80, min_length=1)),
     "default_label_size": (T.one_of(LABEL_SIZES), T.choice(LABEL_SIZES)),

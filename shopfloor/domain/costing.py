@@ -158,3 +158,15 @@ def _percent(difference: Decimal, base: Decimal) -> Decimal | None:
     return round_fraction(
         Fraction(difference) * 100 / Fraction(base), PERCENT_PLACES, ROUND_HALF_UP
     )
+
+
+UNUSUAL_COST_FACTOR = 5
+
+
+def is_unusual_cost(new: Decimal, recent: Decimal, factor: int = UNUSUAL_COST_FACTOR) -> bool:
+    """A receipt cost more than `factor` times the item's recent cost, or less than a
+    `factor`-th of it: most often a price typed per kg on a per-gram line (or the reverse),
+    so the receiver is asked to confirm it before it values the stock."""
+    if recent <= 0 or new <= 0:
+        return False
+    return new > recent * factor or new * factor < recent

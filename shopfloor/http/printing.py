@@ -12,9 +12,10 @@ from shopfloor.domain.errors import DomainError
 from shopfloor.domain.messages import translate
 from shopfloor.domain.quantities import format_quantity
 from shopfloor.extensions import db
-from shopfloor.labels.layouts import build_lot_label
+from shopfloor.labels.layouts import build_lot_label, lot_mark
 from shopfloor.models.stock import Lot, StockMove
 from shopfloor.services import fields, printing, stock
+from shopfloor.services.clock import today
 from shopfloor.services.settings import setting
 
 
@@ -35,7 +36,8 @@ def lot_label(lot: Lot):
         base_url(), item_name=lot.item.name, sku=lot.item.sku, lot_code=lot.code,
         quantity=format_quantity(original_quantity(lot)), unit=lot.item.unit,
         expiry=lot.expiry, received_on=lot.received_on, supplier_lot=lot.supplier_lot,
-        gtin=lot.item.gtin)
+        gtin=lot.item.gtin, mark=lot_mark(lot.status, lot.expiry, today()),
+        produced=lot.origin == "production")
 
 
 def print_receipt_after_commit(lot_code: str, copies=1, *, json_answer: bool = False) -> None:

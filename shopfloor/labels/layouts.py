@@ -199,6 +199,17 @@ class LotLabel:
     barcode_text: str
     """The human-readable line under the bars."""
     is_gs1: bool
+    mark: str | None = None
+    """Why the lot must not be used ("quarantine", "rejected", "expired"), printed large
+    across the top of the label so nobody takes it by mistake; None for a usable lot."""
+    produced: bool = False
+    """A lot made here: its date is captioned "Made", not "Rcvd"."""
+
+    def caption(self, field: str) -> str:
+        """The untranslated caption of a detail line (pass it through gettext)."""
+        if field == "received_on" and self.produced:
+            return MADE_CAPTION
+        return LOT_CAPTIONS[field]
 
     @property
     def facts(self) -> dict[str, str | None]:
@@ -250,6 +261,8 @@ def build_lot_label(
     received_on: date | None = None,
     supplier_lot: str | None = None,
     gtin: str | None = None,
+    mark: str | None = None,
+    produced: bool = False,
 ) -> LotLabel:
     """A lot label: a lot URL and the lot code in Code 128, or GS1 codes when the item has a GTIN.
 
@@ -262,6 +275,10 @@ def build_lot_label(
     else:
         barcode_data = barcode_text = lot_code
     code128_modules(barcode_data, gs1=bool(gtin))
+    if mark is not None and mark not in MARK_CAPTIONS:
+        raise LabelDataError(t("mark must be one of {known}, not {mark}",
+                               known=", ".join(MARK_CAPTIONS), mark=repr(mark)),
+                             field="mark")
     return LotLabel(
         item_name=item_name,
         sku=sku,
@@ -275,6 +292,8 @@ def build_lot_label(
         barcode_data=barcode_data,
         barcode_text=barcode_text,
         is_gs1=bool(gtin),
+        mark=mark,
+        produced=produced,
     )
 
 
@@ -292,6 +311,29 @@ LOT_CAPTIONS = {
     "received_on": N_("Rcvd"),
     "supplier_lot": N_("Supplier lot"),
 }
+MADE_CAPTION = N_("Made")
+
+MARK_CAPTIONS = {
+    "quarantine": N_("QUARANTINE"),
+    "rejected": N_("REJECTED"),
+    "expired": N_("EXPIRED"),
+}
+"""The large word across a label whose lot must not be used."""
+
+
+def lot_mark(status: str, expiry: date | None, today: date) -> str | None:
+    """What a lot's label must warn of: its status when not available, else expired when
+    its expiry has passed (a rejected lot says rejected even once expired)."""
+    if status in ("quarantine", "rejected"):
+        return status
+    if expiry is not None and expiry < today:
+        return "expired"
+    return None
+
+
+def mark_text(label: LotLabel, gettext: Gettext) -> str | None:
+    """The printed mark in the reader's language, or None."""
+    return gettext(MARK_CAPTIONS[label.mark]) if label.mark else None
 
 
 def lot_text_lines(label: LotLabel, size: LabelSize, gettext: Gettext) -> list[str]:
@@ -300,11 +342,13 @@ def lot_text_lines(label: LotLabel, size: LabelSize, gettext: Gettext) -> list[s
     Facts the lot does not have (no expiry) are left out rather than printed blank.
     """
     facts = label.facts
-    return [
-        f"{gettext(LOT_CAPTIONS[field])} {facts[field]}"
+    lines = [
+        f"{gettext(label.caption(field))} {facts[field]}"
         for field in size.lot_fields
         if facts[field]
     ]
+    # A marked label gives its title box to the mark; the name leads the details instead.
+    return [label.item_name, *lines] if label.mark else lines
 
 
 def whole_module(modules: int, available: int, largest: int, size: LabelSize) -> int:

@@ -26,6 +26,7 @@ from .layouts import (
     LotLabel,
     label_size,
     lot_text_lines,
+    mark_text,
     no_translation,
     whole_module,
 )
@@ -105,6 +106,17 @@ class _Canvas:
         lines = self.wrap(text, font, self.px(box.w), self.size.title_lines)
         self.lines(box, lines, font_mm, bold=True)
 
+    def mark(self, text: str) -> None:
+        """The mark in white on a black band across the title box: seen from across a room."""
+        box = self.size.title
+        top, height = self.px(box.y), self.px(box.h)
+        self.draw.rectangle((0, top, self.image.width - 1, top + height - 1), fill=0)
+        font_px, width = round(height * 0.8), self.px(box.w)
+        while font_px > 6 and self.draw.textlength(text, font=_font(font_px, True)) > width:
+            font_px -= 1
+        self.draw.text((self.image.width // 2, top + height // 2), text,
+                       font=_font(font_px, True), fill=255, anchor="mm")
+
     def qr(self, box: Box, payload: str) -> None:
         """The QR code, as big as whole-pixel modules allow, centred in its box."""
         side = min(self.px(box.w), self.px(box.h))
@@ -161,7 +173,11 @@ def render_lot_label_png(
     """
     layout = label_size(size)
     canvas = _Canvas(layout, dpi)
-    canvas.title(label.item_name)
+    mark = mark_text(label, gettext)
+    if mark:
+        canvas.mark(mark)
+    else:
+        canvas.title(label.item_name)
     canvas.lines(layout.text, lot_text_lines(label, layout, gettext), layout.font_mm)
     canvas.qr(layout.qr, label.qr_payload)
     canvas.barcode(

@@ -27,6 +27,7 @@ from .layouts import (
     LotLabel,
     label_size,
     lot_text_lines,
+    mark_text,
     no_translation,
     whole_module,
 )
@@ -110,6 +111,20 @@ class _Zpl:
         size = self.size
         self.text(size.title, size.title.y, text, size.title_font_mm, lines=size.title_lines)
 
+    def mark(self, text: str) -> None:
+        """The mark reversed out of a black band across the title box (^GB filled, then the
+        text with ^FR), so it reads as white on black like the PNG."""
+        box = self.size.title
+        height = self.dots(box.h)
+        self.commands.append(
+            f"^FO0,{self.dots(box.y)}^GB{self.dots(self.size.width_mm)},{height},{height}^FS")
+        font_mm = min(box.h * 0.8, box.w / (0.62 * max(len(text), 1)))
+        top = box.y + (box.h - font_mm) / 2
+        data = _escape(text).replace("\\", "\\\\")
+        self.commands.append(
+            f"^FO{self.dots(box.x)},{self.dots(top)}^A0N,{self.dots(font_mm)},{self.dots(font_mm)}"
+            f"^FB{self.dots(box.w)},1,0,C,0^FR^FH^FD{data}^FS")
+
     def qr(self, box: Box, payload: str) -> None:
         """QR with error correction M, magnified to fill the box, quiet zone kept inside it."""
         modules = len(qr_matrix(payload))
@@ -168,7 +183,11 @@ def lot_label_zpl(
     """
     zpl = _Zpl(label_size(size), dpmm, copies)
     layout = zpl.size
-    zpl.title(label.item_name)
+    mark = mark_text(label, gettext)
+    if mark:
+        zpl.mark(mark)
+    else:
+        zpl.title(label.item_name)
     zpl.lines(layout.text, lot_text_lines(label, layout, gettext), layout.font_mm)
     zpl.qr(layout.qr, label.qr_payload)
     zpl.barcode(

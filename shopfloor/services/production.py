@@ -19,7 +19,7 @@ from shopfloor.domain import order_lifecycle as lifecycle
 from shopfloor.domain import recipes as rules
 from shopfloor.domain.availability import place_is_free
 from shopfloor.domain.costing import ConsumedLot, cost_of_production
-from shopfloor.domain.errors import Conflict, InsufficientStock, ValidationError
+from shopfloor.domain.errors import Conflict, InsufficientStock, NotFound, ValidationError
 from shopfloor.domain.messages import join, t, word
 from shopfloor.domain.quantities import MAX_MAGNITUDE, ZERO, format_quantity, to_api
 from shopfloor.extensions import db
@@ -33,7 +33,7 @@ from shopfloor.models.production import (
     ProductionPick,
     RecipeLine,
 )
-from shopfloor.models.stock import Balance, Lot
+from shopfloor.models.stock import Balance, Lot, StockMove
 from shopfloor.models.users import User
 from shopfloor.services import fields, recipes
 from shopfloor.services.availability import (
@@ -296,6 +296,47 @@ def pick(number: str, data: Mapping, user: User, key: str | None = None) -> Prod
         requirement.reserved = max(requirement.reserved - quantity, ZERO)
         order.status = lifecycle.after(lifecycle.PICK, order.status)
     return picked
+
+
+def undo_note(pick_id: int) -> str:
+    """The note on the return move that undoes a pick: how an undone pick is recognised."""
+    return f"undo of pick {pick_id}"
+
+
+def undone_pick_ids(order: ProductionOrder) -> set[int]:
+    """The order's picks that were undone (each by one return move carrying `undo_note`)."""
+    notes = db.session.scalars(
+        sa.select(StockMove.note).where(
+            StockMove.reference_type == "production_order", StockMove.reference_id == order.id,
+            StockMove.reason == "return", StockMove.note.like("undo of pick %")))
+    return {int(note.rsplit(" ", 1)[1]) for note in notes}
+
+
+def undo_pick(number: str, pick_id: int, user: User, key: str | None = None) -> StockMove:
+    """Put a pick back, as the operator's undo just after a scan picked the wrong thing:
+    a return move from the order's work in progress to where the lot was picked from, and
+    the requirement counts it as needed (and reserved) again. The pick itself stays in the
+    ledger; a pick is undone once, and only while its quantity is still in the WIP."""
+    with command() as session:
+        order = get_order(number, lock=True)
+        lifecycle.require(lifecycle.PICK, order.number, order.status)
+        picked = session.get(ProductionPick, pick_id)
+        if picked is None or picked.order_id != order.id:
+            raise NotFound(t("no pick {pick} on {order}", pick=pick_id, order=order.number),
+                           field="pick")
+        if pick_id in undone_pick_ids(order):
+            raise Conflict(t("pick {pick} of lot {lot} is already undone",
+                             pick=pick_id, lot=picked.lot.code), field="pick")
+        move = post_move(session, lot=picked.lot, quantity=picked.quantity, reason="return",
+                         user_id=user.id, from_location=order.wip_location,
+                         to_location=picked.from_location,
+                         reference=("production_order", order.id), note=undo_note(pick_id),
+                         key=key)
+        requirement = picked.requirement
+        requirement.picked -= picked.quantity
+        requirement.reserved = min(requirement.reserved + picked.quantity,
+                                   max(requirement.required - requirement.picked, ZERO))
+    return move
 
 
 # --- complete and cancel ------------------------------------------------------------------------

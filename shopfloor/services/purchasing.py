@@ -261,6 +261,17 @@ def receive_against_line(session, line_id, item: Item, base_quantity: Decimal) -
     return order.supplier
 
 
+def expected_deliveries(limit: int = 50) -> list[PurchaseOrder]:
+    """Sent or partly received orders, earliest expected first: what the receiving operator
+    may receive against (each line's Receive button on the order's page)."""
+    query = (sa.select(PurchaseOrder).options(sa.orm.joinedload(PurchaseOrder.supplier))
+             .where(PurchaseOrder.status.in_(("sent", "partial")))
+             .order_by(PurchaseOrder.expected_on.is_(None), PurchaseOrder.expected_on,
+                       PurchaseOrder.id)
+             .limit(limit))
+    return list(db.session.scalars(query))
+
+
 def list_purchase_orders(status: str | None = None, limit: int = 200) -> list[PurchaseOrder]:
     query = (sa.select(PurchaseOrder).options(sa.orm.selectinload(PurchaseOrder.lines),
                                               sa.orm.joinedload(PurchaseOrder.supplier))

@@ -21,6 +21,7 @@ from shopfloor.services.audit import record_change
 # Every setting the code reads, with the value it has until someone stores another.
 DEFAULTS = {
     "company_name": "Shopfloor",
+    "company_address": "",
     "currency": "EUR",
     "lot_code_pattern": lot_codes.DEFAULT_PATTERN,
     "default_label_size": "62mm",
@@ -32,8 +33,8 @@ DEFAULTS = {
     "output_location": "",
 }
 # The settings an admin changes on the settings page and through the API.
-EDITABLE = ("company_name", "currency", "lot_code_pattern", "default_label_size",
-            "picking_policy", "auto_print_receipts")
+EDITABLE = ("company_name", "company_address", "currency", "lot_code_pattern",
+            "default_label_size", "picking_policy", "auto_print_receipts")
 
 
 def setting(name: str) -> str:
@@ -45,6 +46,8 @@ def setting(name: str) -> str:
 def _validate(name: str, data: Mapping) -> str:
     if name == "company_name":
         return fields.text(data, name, required=True, max_length=200)
+    if name == "company_address":
+        return (fields.text(data, name, max_length=500) or "").strip()
     if name == "currency":
         value = (fields.text(data, name, required=True, max_length=3) or "").upper()
         if len(value) != 3 or not value.isalpha():

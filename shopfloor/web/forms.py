@@ -6,9 +6,10 @@ from __future__ import annotations
 import uuid
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from shopfloor.domain.errors import DomainError
-from shopfloor.domain.messages import translate
+from shopfloor.domain.messages import Message, translate
 
 
 class FormErrors(dict):
@@ -16,9 +17,35 @@ class FormErrors(dict):
 
     @classmethod
     def from_error(cls, error: DomainError, fields=()) -> FormErrors:
-        """An error naming a field the form shows goes next to it; any other on top."""
+        """An error naming a field the form shows goes next to it; any other on top. The
+        message names the field by its label in the reader's language ("Counted quantity
+        must be a number", not "counted_quantity must be…")."""
         field = error.field if error.field in fields else "general"
-        return cls({field: translate(error.message, _)})
+        return cls({field: labelled_message(error)})
+
+
+FIELD_LABELS = {
+    "quantity": _l("Quantity"), "counted_quantity": _l("Counted quantity"),
+    "unit": _l("Unit"), "unit_cost": _l("Cost per unit"), "unit_price": _l("Price per unit"),
+    "lot": _l("Lot"), "lot_code": _l("Lot code"), "location": _l("Location"),
+    "from": _l("From"), "to": _l("To"), "item": _l("Item"), "expiry": _l("Expiry"),
+    "supplier": _l("Supplier"), "supplier_lot": _l("Supplier lot"),
+    "customer": _l("Customer"), "reference": _l("Reference"), "reason": _l("Reason"),
+    "override_reason": _l("Reason"), "due_date": _l("Due date"), "product": _l("Product"),
+    "copies": _l("Labels to print"), "yield_quantity": _l("Yield"),
+}
+"""The labels the pages give the API's field names, for messages that name a field."""
+
+
+def labelled_message(error: DomainError) -> str:
+    """The error in the reader's language, its `{field}` the field's label."""
+    message = error.message
+    if isinstance(message, Message) and message.params.get("field") in FIELD_LABELS:
+        label = str(FIELD_LABELS[message.params["field"]])
+        message = Message(message.template, {**message.params, "field": label})
+        text = translate(message, _)
+        return text[:1].upper() + text[1:]
+    return translate(message, _)
 
 
 def new_idempotency_key() -> str:

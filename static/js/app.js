@@ -278,7 +278,29 @@
     }
   });
 
+  // A refused form comes back with its first error in view and focused, so the thumb
+  // lands on what to correct instead of scrolling for it.
+  function showFirstError() {
+    const field = document.querySelector(
+      '[aria-invalid="true"], .has-error input:not([type="hidden"]), .has-error select, .has-error textarea');
+    const target = field || document.querySelector(".flash-error, .field-error");
+    if (!target) return;
+    if (!field) target.setAttribute("tabindex", "-1");
+    target.scrollIntoView({ block: "center" });
+    target.focus({ preventScroll: true });
+  }
+
+  // The undo after a scan-pick is offered for a few seconds, then the bar goes.
+  const UNDO_SECONDS = 8;
+  function expireUndo() {
+    document.querySelectorAll("[data-undo-for]").forEach((bar) => {
+      setTimeout(() => bar.remove(), UNDO_SECONDS * 1000);
+    });
+  }
+
   function start() {
+    showFirstError();
+    expireUndo();
     registerServiceWorker();
     if (document.querySelector("[data-scanner-autostart]")) openCamera(null);
     if (document.querySelector(CONTEXT)) needForms().catch(() => null);

@@ -109,7 +109,10 @@
     say(`${labelOf(field)}: ${key}`, "success");
     if (field.name === "lot" && fieldOf(form, "from")) fillSourceOf(fieldOf(form, "from"), key);
     if (fields.every((f) => f.value)) {
-      if ((form.getAttribute("method") || "get").toLowerCase() === "get") {
+      // A GET form, or one marked data-scan-submit (the pick screen: one scan picks), is
+      // sent as soon as the scan has filled it.
+      if ((form.getAttribute("method") || "get").toLowerCase() === "get"
+          || form.hasAttribute("data-scan-submit")) {
         form.requestSubmit();
       } else {
         const next = Array.from(form.elements).find((el) => el.required && !el.value && el.type !== "hidden");

@@ -79,6 +79,7 @@ EXPECTED = {
     "production.complete_order": "operator",
     "production.cancel_order": "supervisor",
     "production.pick_page": "operator",
+    "production.undo_pick": "operator",
     "production.traveller": "operator",
     "production.planning": "operator",
     # API: operators read and record stock; supervisors change master data and lot status
@@ -133,7 +134,8 @@ EXPECTED = {
     "api.update_settings": "admin",
     "office.purchasing_home": "supervisor",
     "office.orders_from_suggestions": "supervisor",
-    "office.purchase_order": "supervisor",
+    "office.purchase_order": "operator",  # read, and receive against a sent order's lines
+    "office.edit_purchase_order": "supervisor",
     "office.purchase_order_print": "supervisor",
     "office.reports_home": "supervisor",
     "office.valuation": "supervisor",

@@ -61,3 +61,14 @@ def test_every_source_string_has_a_romanian_translation(tmp_path):
     }
     missing = sorted(wanted - translated)
     assert not missing, f"untranslated (run `make translations`, then translate): {missing}"
+
+
+def test_the_language_chosen_on_the_login_page_holds_after_signing_in(client, make_user):
+    username = make_user("operator", locale="en")
+    client.post("/language", data={"language": "ro"})
+    assert "Autentificare" in client.get("/login").get_data(as_text=True)
+    client.post("/login", data={"username": username, "password": PASSWORD})
+    assert "Acasă" in client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    fresh = client.application.test_client()  # another phone: the account remembers it
+    fresh.post("/login", data={"username": username, "password": PASSWORD})
+    assert "Acasă" in fresh.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)

@@ -174,3 +174,31 @@ def test_a_bad_lot_pattern_is_refused_naming_the_field(client, make_user):
 def test_supervisors_cannot_change_settings(client, make_user):
     client.post("/login", data={"username": make_user("supervisor"), "password": PASSWORD})
     assert client.get("/settings").status_code == 403
+
+
+def test_an_operator_receives_against_a_sent_order_but_cannot_edit_it(demo, desk, client):
+    number = desk.post("/purchasing/from-suggestions", data={
+        "item": ["WICK-M"], "idempotency_key": "po-op"}).headers["Location"].rsplit("/", 1)[1]
+    assert desk.post(f"/purchasing/{number}", data={"action": "send"}).status_code == 302
+    desk.post("/logout")
+    client.post("/login", data={"username": "operator", "password": "shopfloor-demo"})
+
+    receive_form = client.get("/receive").get_data(as_text=True)
+    assert f'href="/purchasing/{number}"' in receive_form  # expected deliveries
+    page = client.get(f"/purchasing/{number}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "/receive?purchase_order_line=" in html
+    assert 'value="cancel"' not in html and 'value="send"' not in html
+    assert client.post(f"/purchasing/{number}", data={"action": "cancel"}).status_code == 403
+    with demo.app_context():
+        order = db.session.scalar(sa.select(PurchaseOrder).where(PurchaseOrder.number == number))
+        line_id, status = order.lines[0].id, order.status
+    assert status == "sent"
+    received = client.post("/receive", data={
+        "item": "WICK-M", "quantity": "10", "unit": "pcs", "unit_cost": "0.09",
+        "location": "RAW-A2", "purchase_order_line": str(line_id), "copies": "1"})
+    assert received.status_code == 302
+    with demo.app_context():
+        order = db.session.scalar(sa.select(PurchaseOrder).where(PurchaseOrder.number == number))
+        assert order.status == "partial"

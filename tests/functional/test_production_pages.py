@@ -306,7 +306,8 @@ def test_a_later_lot_is_refused_without_a_reason_and_accepted_with_one(app, rele
     assert count_rows(app, ProductionPick) == 0
 
     accepted = _pick(client, number, "WAX-OLD", "950", override_reason="WAX-NEW still sealed")
-    assert accepted.status_code == 302 and accepted.headers["Location"] == f"/orders/{number}/pick"
+    assert accepted.status_code == 302
+    assert accepted.headers["Location"].startswith(f"/orders/{number}/pick?picked=")
     assert "Picked 950 g of WAX-OLD" in _text(client.get(accepted.headers["Location"]))
     with app.app_context():
         picked = db.session.scalar(sa.select(ProductionPick))
@@ -336,6 +337,36 @@ def test_a_double_tapped_pick_is_recorded_once(app, released_base, signed_in):
     assert first.status_code == second.status_code == 302
     assert count_rows(app, ProductionPick) == 1
     assert balance(app, "WAX-NEW", f"WIP-{number}") == Decimal("500")
+
+
+def test_a_bare_scan_picks_what_is_needed_and_its_undo_puts_it_back_with_a_return(
+        app, released_base, signed_in):
+    from shopfloor.models.stock import StockMove
+
+    client, number = signed_in("operator"), released_base["number"]
+    picked = _pick(client, number, "WAX-NEW")  # what a scan sends: the lot alone
+    assert picked.status_code == 302 and "picked=" in picked.headers["Location"]
+    assert balance(app, "WAX-NEW", f"WIP-{number}") == Decimal("950")
+    page = _text(client.get(picked.headers["Location"]))
+    undo = re.search(r'action="(/orders/[^"]+/picks/(\d+)/undo)"', page)
+    assert undo and "data-undo-for" in page
+    moves_before = count_rows(app, StockMove)
+    assert client.post(undo[1]).status_code == 302
+    assert balance(app, "WAX-NEW", f"WIP-{number}") == Decimal("0")
+    assert balance(app, "WAX-NEW", "RAW") == Decimal("1000")
+    assert count_rows(app, ProductionPick) == 1  # the pick stays in the books
+    assert count_rows(app, StockMove) == moves_before + 1
+    with app.app_context():
+        order = production.get_order(number)
+        wax = next(r for r in order.requirements if r.item.sku == "WAX")
+        assert (wax.picked, wax.remaining) == (Decimal("0"), Decimal("950"))
+        back = db.session.scalars(sa.select(StockMove).order_by(StockMove.id.desc())).first()
+        assert (back.reason, back.note) == ("return", f"undo of pick {undo[2]}")
+    again = client.post(undo[1])
+    assert "already undone" in _text(client.get(again.headers["Location"]))
+    assert count_rows(app, StockMove) == moves_before + 1
+    page = _text(client.get(f"/orders/{number}/pick?picked={undo[2]}"))
+    assert "data-undo-for" not in page and "put back" in page
 
 
 def test_a_draft_cannot_be_picked_from_its_pick_screen(app, workshop, signed_in):
@@ -419,6 +450,16 @@ def test_the_traveller_carries_the_order_number_as_a_qr_code_and_the_suggested_l
         from shopfloor.services import scan
 
         assert scan.resolve(number).type == "order"
+
+
+def test_the_travellers_picked_column_shows_each_pick_with_who_made_it(
+        app, released_base, signed_in):
+    number = released_base["number"]
+    operator = signed_in("operator")
+    assert _pick(operator, number, "WAX-NEW", "400").status_code == 302
+    page = _text(signed_in("operator").get(f"/orders/{number}/traveller"))
+    picked = re.search(r'<td class="traveller-write">(.*?)</td>', page, flags=re.S)[1]
+    assert "WAX-NEW</span> · 400 g · " + operator.username in picked
 
 
 def test_planning_shows_what_open_orders_need_and_which_they_block(app, workshop, signed_in):

@@ -112,6 +112,21 @@ def test_a_supervisor_quarantines_from_the_lot_page(app, client, signed_in, wax)
     assert "in quarantine" in page and "damaged bag" in page
 
 
+def test_a_quarantined_lots_label_says_so_in_every_format(app, client, signed_in, wax):
+    username = signed_in("supervisor")
+    code = receive(app, username, "WAX", "SHELF-1")
+    plain = client.get(f"/lots/{code}/label?format=html").get_data(as_text=True)
+    assert 'class="mark' not in plain and "<dt>Rcvd</dt>" in plain
+    client.post(f"/lots/{code}/status", data={"status": "quarantine", "reason": "smell"})
+    html = client.get(f"/lots/{code}/label?format=html").get_data(as_text=True)
+    assert '<p class="mark mark-quarantine">QUARANTINE</p>' in html
+    assert "^FR^FH^FDQUARANTINE^FS" in client.get(
+        f"/lots/{code}/label?format=zpl").get_data(as_text=True)
+    client.post("/language", data={"language": "ro"})
+    html = client.get(f"/lots/{code}/label?format=html").get_data(as_text=True)
+    assert "CARANTINĂ" in html
+
+
 def test_the_digital_link_on_a_gs1_label_opens_the_lot(app, client, signed_in):
     username = signed_in("operator")
     make_item(app, sku="OIL", unit="ml", gtin="09506000134352")
@@ -171,3 +186,103 @@ def test_home_shows_alerts(app, client, signed_in):
     receive(app, username, sku, make_location(app), quantity="150")
     page = client.get("/").get_data(as_text=True)
     assert "WICK" in page and "Order 1000 pcs" in page
+
+
+def test_a_receipt_cost_far_from_the_last_asks_to_confirm_showing_the_last_cost(
+        app, client, signed_in, wax):
+    username = signed_in("operator")
+    receive(app, username, "WAX", "SHELF-1", quantity="1000", unit_cost="0.0042",
+            lot_code="WAX-LAST")
+    form = {"item": "WAX", "quantity": "2", "unit": "kg", "unit_cost": "4.20",
+            "location": "SHELF-1", "copies": "1"}
+    # 4.20 per kg is 0.0042 per g: the same cost in another unit is not questioned.
+    assert client.post("/receive", data=form).status_code == 302
+    typo = {**form, "unit": "g"}  # 4.20 per gram: a thousand times the last cost
+    asked = client.post("/receive", data=typo)
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 422
+    assert "€0.0042 per g" in page and 'name="confirm_cost"' in page
+    assert count_rows(app, Lot) == 2
+    cheap = client.post("/receive", data={**form, "unit_cost": "0.50"})  # 0.0005 per g
+    assert cheap.status_code == 422
+    assert client.post("/receive", data={**typo, "confirm_cost": "1"}).status_code == 302
+    assert count_rows(app, Lot) == 3
+
+
+def test_adding_a_lot_to_a_count_posts_and_an_unknown_lot_says_so(app, client, signed_in, wax):
+    username = signed_in("operator")
+    other = receive(app, username, "WAX", "SHELF-2", quantity="10")
+    sheet = client.get("/counts/new?location=SHELF-1").get_data(as_text=True)
+    assert 'formmethod="get"' not in sheet
+    added = client.post("/counts/new", data={"location": "SHELF-1", "add": other,
+                                             "action": "add", "idempotency_key": "k-add-1"})
+    assert added.status_code == 200 and f'name="lot" value="{other}"' in added.get_data(
+        as_text=True)
+    unknown = client.post("/counts/new", data={"location": "SHELF-1", "add": "NO-SUCH-LOT",
+                                               "action": "add"})
+    assert unknown.status_code == 422
+    assert "No lot has the code NO-SUCH-LOT." in unknown.get_data(as_text=True)
+
+
+def test_home_puts_expired_lots_under_expired_and_moves_and_counts_have_their_icons(
+        app, client, signed_in, wax):
+    from datetime import date, timedelta
+
+    username = signed_in("supervisor")
+    receive(app, username, "WAX", "SHELF-1", lot_code="WAX-GONE", accept_expired="1",
+            expiry=(date.today() - timedelta(days=3)).isoformat())
+    receive(app, username, "WAX", "SHELF-1", lot_code="WAX-SOON",
+            expiry=(date.today() + timedelta(days=5)).isoformat())
+    page = client.get("/").get_data(as_text=True)
+    expired = page.split("<h2>Expired</h2>")[1].split("<h2>")[0]
+    soon = page.split("<h2>Expiring soon</h2>")[1]
+    assert "WAX-GONE" in expired and "WAX-SOON" not in expired
+    assert "WAX-SOON" in soon and "WAX-GONE" not in soon
+    assert "icon-move" in page and "icon-count" in page
+    for icon in ("move", "count"):
+        response = client.get(f"/static/icons/{icon}.svg")
+        assert response.status_code == 200 and b"<svg" in response.data
+        response.close()
+
+
+def test_a_supervisors_home_shows_orders_to_release_lots_to_decide_and_late_orders(
+        app, client, signed_in, wax):
+    username = signed_in("supervisor")
+    code = receive(app, username, "WAX", "SHELF-1")
+    client.post(f"/lots/{code}/status", data={"status": "quarantine", "reason": "smell"})
+    page = client.get("/").get_data(as_text=True)
+    decide = page.split("<h2>Lots awaiting a decision</h2>")[1].split("<h2>")[0]
+    assert code in decide and "smell" in decide
+    assert "<h2>Orders to release</h2>" in page and "<h2>Late production orders</h2>" in page
+    client.post("/logout")
+    signed_in("operator")
+    assert "Lots awaiting a decision" not in client.get("/").get_data(as_text=True)
+
+
+def test_a_count_error_names_the_lot_of_the_row_and_the_field_by_its_label(
+        app, client, signed_in, wax):
+    username = signed_in("operator")
+    first = receive(app, username, "WAX", "SHELF-1", quantity="100")
+    second = receive(app, username, "WAX", "SHELF-1", quantity="50")
+    response = client.post("/counts/new", data={
+        "location": "SHELF-1", "lot": [first, second], "counted_quantity": ["98", "lots"],
+        "action": "submit"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f"Lot {second}: Counted quantity must be a number like 12.5" in page
+    assert "counted_quantity must" not in page
+    assert page.count('aria-invalid="true"') == 1
+    assert balance(app, first, "SHELF-1") == Decimal("100")
+    client.post("/language", data={"language": "ro"})
+    page = client.post("/counts/new", data={
+        "location": "SHELF-1", "lot": [first, second], "counted_quantity": ["98", "lots"],
+        "action": "submit"}).get_data(as_text=True)
+    assert f"Lotul {second}:" in page and "Cantitate numărată" in page
+
+
+def test_a_move_error_names_the_quantity_by_its_label(app, client, signed_in, wax):
+    username = signed_in("operator")
+    code = receive(app, username, "WAX", "SHELF-1", quantity="100")
+    page = client.post("/moves/new", data={"lot": code, "from": "SHELF-1", "to": "SHELF-2",
+                                           "quantity": "much"}).get_data(as_text=True)
+    assert "Quantity must be a number like 12.5" in page

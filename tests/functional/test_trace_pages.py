@@ -122,6 +122,18 @@ def test_a_line_can_be_removed_before_shipping(client, signed_in):
     assert 'name="lot" value="BASE-1"' in page and 'name="lot" value="CANDLE-1"' not in page
 
 
+def test_the_packing_slip_names_the_company_from_the_settings(app, client, signed_in):
+    from shopfloor.services import settings
+
+    with app.app_context():
+        settings.update_settings({"company_name": "Lumina Candles SRL",
+                                  "company_address": "Str. Morii 4\nCluj-Napoca"},
+                                 user(app, signed_in("admin")))
+    slip = client.get("/shipments/SH-000001/slip").get_data(as_text=True)
+    assert '<strong class="slip-company">Lumina Candles SRL</strong>' in slip
+    assert "Str. Morii 4\nCluj-Napoca" in slip
+
+
 def test_the_packing_slip_prints_alone_with_customer_reference_lines_and_expiry(app, client,
                                                                                  signed_in):
     signed_in("operator")

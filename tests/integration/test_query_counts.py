@@ -36,7 +36,7 @@ PINNED = {
     "trace forward": 6,  # the same and the shipments
     "recall": 11,
     "valuation": 3,
-    "receipt": 19,
+    "receipt": 20,  # 19, and the setting that says whether receipts print by themselves
     "complete": 29 if ON_POSTGRES else 27,
 }
 # Per consumed lot: lock its WIP balance; on SQLite also write its move and its genealogy

@@ -545,3 +545,88 @@ def test_location_page_codes_decode_to_location_url_and_code():
     assert decode(rasterise_svg(qr, 6, 6))[QR].text == f"{BASE}/locations/A-01-03"
     assert decode(rasterise_svg(bars, 3, 90))[CODE128].text == "A-01-03"
     assert "Raw materials, rack A" in html
+
+
+# --- marks: a lot that must not be used says so in large letters --------------------------
+
+
+def test_lot_mark_is_the_status_when_not_available_else_expired_when_past_expiry():
+    from shopfloor.labels.layouts import lot_mark
+
+    today = date(2027, 1, 1)
+    assert lot_mark("available", EXPIRY, today) == "expired"
+    assert lot_mark("quarantine", None, today) == "quarantine"
+    assert lot_mark("rejected", EXPIRY, today) == "rejected"
+    assert lot_mark("available", date(2027, 1, 1), today) is None
+    assert lot_mark("available", None, today) is None
+
+
+def test_an_unknown_mark_is_refused_naming_mark():
+    with pytest.raises(LabelDataError) as error:
+        make_lot_label(mark="broken")
+    assert error.value.field == "mark"
+
+
+def dark_share(image: Image.Image, box) -> float:
+    """How much of the strip across the label at the title box's height is black."""
+    dpmm = image.width / box[0]
+    strip = image.convert("L").crop((0, round(box[1] * dpmm), image.width,
+                                     round((box[1] + box[2]) * dpmm)))
+    histogram = strip.histogram()
+    return sum(histogram[:128]) / sum(histogram)
+
+
+@pytest.mark.parametrize("size", ALL_SIZES)
+@pytest.mark.parametrize("mark", ["quarantine", "rejected", "expired"])
+def test_marked_lot_label_png_has_a_black_band_and_still_scans(size, mark):
+    layout = LABEL_SIZES[size]
+    strip = (layout.width_mm, layout.title.y + 0.3, layout.title.h - 0.6)
+    plain = Image.open(io.BytesIO(render_lot_label_png(make_lot_label(), size)))
+    png = render_lot_label_png(make_lot_label(mark=mark), size)
+    image = Image.open(io.BytesIO(png))
+    assert dark_share(plain, strip) < 0.4
+    assert dark_share(image, strip) > 0.6
+    found = decode_png(png)
+    assert found[QR].text == f"{BASE}/l/{LOT}" and found[CODE128].text == LOT
+
+
+def test_marked_png_prints_the_mark_in_the_readers_language_and_keeps_the_name():
+    captions = []
+    render_lot_label_png(make_lot_label(mark="quarantine"), "4x6",
+                         gettext=lambda message: captions.append(message) or message)
+    assert "QUARANTINE" in captions
+
+
+@pytest.mark.parametrize("size", ROLL_SIZES)
+def test_marked_lot_label_zpl_reverses_the_mark_out_of_a_black_band_and_still_scans(size):
+    layout = LABEL_SIZES[size]
+    zpl = lot_label_zpl(make_lot_label(mark="rejected"), size, gettext=str.upper)
+    assert "^FR^FH^FDREJECTED^FS" in zpl and "^GB" in zpl
+    document = zplkit.render(re.sub(r"\^PQ\d+", "", zpl),
+                             zplkit.Options(profile="zd621", dpi=203))
+    image = Image.open(io.BytesIO(document.labels[0].png()))
+    assert dark_share(image, (layout.width_mm, layout.title.y + 0.3, layout.title.h - 0.6)) > 0.6
+    found = decode(image)
+    assert found[QR].text == f"{BASE}/l/{LOT}" and found[CODE128].text == LOT
+    assert "Soy wax" in " ".join(field_data(zpl))
+
+
+@pytest.mark.parametrize("size", ALL_SIZES)
+def test_marked_lot_page_shows_the_mark_and_the_name(size):
+    html = render_template("labels/lot.html",
+                           **lot_label_context([make_lot_label(mark="expired")], size))
+    assert '<p class="mark mark-expired">EXPIRED</p>' in html
+    assert "Soy wax for candles" in html
+    plain = render_template("labels/lot.html", **lot_label_context([make_lot_label()], size))
+    assert 'class="mark' not in plain
+
+
+def test_produced_lot_label_says_made_not_received_in_every_output():
+    label = make_lot_label(produced=True)
+    html = render_template("labels/lot.html", **lot_label_context([label], "62mm"))
+    assert "<dt>Made</dt>" in html and "<dt>Rcvd</dt>" not in html
+    zpl = lot_label_zpl(label, "62mm")
+    assert "Made 2025-01-01" in " ".join(field_data(zpl)) and "Rcvd" not in zpl
+    captions = []
+    render_lot_label_png(label, "62mm", gettext=lambda m: captions.append(m) or m)
+    assert "Made" in captions and "Rcvd" not in captions

@@ -48,9 +48,16 @@ def login():
             current_app.config,
         )
         if outcome.user is not None:
+            chosen = session.get("locale")
             session.clear()  # a new session: nothing from before the login survives
             login_user(outcome.user)
             session.permanent = True
+            if chosen in current_app.config["LANGUAGES"]:
+                # The language picked on this page is the one the user reads: it holds
+                # after signing in and becomes the account's.
+                session["locale"] = chosen
+                if outcome.user.locale != chosen:
+                    auth_service.set_locale(outcome.user.id, chosen)
             return redirect(_safe_next(request.args.get("next")))
         if outcome.locked:
             form.password.errors.append(

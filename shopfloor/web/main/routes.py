@@ -32,8 +32,11 @@ bp = Blueprint("main", __name__)
 @allow("operator")
 def home():
     from shopfloor.services import stock, stock_queries
+    from shopfloor.web.main import queries
 
-    return render_template("main/home.html", alerts=stock_queries.alerts(stock.today()))
+    today = stock.today()
+    desk = queries.supervisor_desk(today) if current_user.can("supervisor") else None
+    return render_template("main/home.html", alerts=stock_queries.alerts(today), desk=desk)
 
 
 @bp.route("/healthz")

@@ -80,34 +80,45 @@ def orders_from_suggestions():
     return redirect(url_for("office.purchase_order", number=orders[0].number))
 
 
-@bp.route("/purchasing/<number>", methods=["GET", "POST"])
+@bp.route("/purchasing/<number>", methods=["GET"])
+@allow("operator")
+def purchase_order(number):
+    """Operators open a sent order to receive against its lines (the Receive button on each
+    line); only supervisors get the edit form and the actions, through `edit_purchase_order`."""
+    return _purchase_order_page(number, FormErrors())
+
+
+@bp.route("/purchasing/<number>", methods=["POST"])
 @allow("supervisor")
 @idempotent
-def purchase_order(number):
+def edit_purchase_order(number):
     errors = FormErrors()
-    if request.method == "POST":
-        action = request.form.get("action")
-        try:
-            if action == "send":
-                purchasing.mark_sent(number, current_user)
-                flash(_("Marked as sent."), "success")
-            elif action == "cancel":
-                purchasing.cancel_purchase_order(number, current_user)
-                flash(_("Purchase order cancelled."), "success")
-            else:
-                lines = [{"item": item, "quantity": quantity, "unit": unit, "unit_price": price}
-                         for item, quantity, unit, price in zip(
-                             request.form.getlist("item"), request.form.getlist("quantity"),
-                             request.form.getlist("unit"), request.form.getlist("unit_price"),
-                             strict=False) if item]
-                purchasing.update_purchase_order(number, {
-                    "lines": lines, "expected_date": request.form.get("expected_date"),
-                    "notes": request.form.get("notes")}, current_user)
-                flash(_("Saved."), "success")
-        except DomainError as error:
-            errors = FormErrors.from_error(error)
+    action = request.form.get("action")
+    try:
+        if action == "send":
+            purchasing.mark_sent(number, current_user)
+            flash(_("Marked as sent."), "success")
+        elif action == "cancel":
+            purchasing.cancel_purchase_order(number, current_user)
+            flash(_("Purchase order cancelled."), "success")
         else:
-            return redirect(url_for("office.purchase_order", number=number))
+            lines = [{"item": item, "quantity": quantity, "unit": unit, "unit_price": price}
+                     for item, quantity, unit, price in zip(
+                         request.form.getlist("item"), request.form.getlist("quantity"),
+                         request.form.getlist("unit"), request.form.getlist("unit_price"),
+                         strict=False) if item]
+            purchasing.update_purchase_order(number, {
+                "lines": lines, "expected_date": request.form.get("expected_date"),
+                "notes": request.form.get("notes")}, current_user)
+            flash(_("Saved."), "success")
+    except DomainError as error:
+        errors = FormErrors.from_error(error)
+    else:
+        return redirect(url_for("office.purchase_order", number=number))
+    return _purchase_order_page(number, errors)
+
+
+def _purchase_order_page(number: str, errors: FormErrors):
     order = purchasing.get_purchase_order(number)
     return render_template("office/purchase_order.html", order=order, errors=errors,
                            items=choices.items(("material", "intermediate")),

@@ -313,21 +313,41 @@ def pick_page(number):
                     "%(remaining)s %(unit)s.", quantity=format_quantity(picked.quantity),
                     unit=requirement.item.unit, lot=picked.lot.code, sku=requirement.item.sku,
                     remaining=format_quantity(requirement.remaining)), "success")
-            return redirect(url_for("production.pick_page", number=number))
+            return redirect(url_for("production.pick_page", number=number, picked=picked.id))
     found = production.suggestions(order)
     if request.method == "GET":
         prefill = queries.pick_prefill(found, request.args.get("lot"))
         values = {"lot": prefill.lot, "location": prefill.location,
                   "quantity": prefill.quantity}
+    picks = queries.order_picks(order)
+    undone = production.undone_pick_ids(order)
+    just_picked = request.args.get("picked", "")
+    undoable = next((picked for picked, _who in picks if str(picked.id) == just_picked
+                     and picked.id not in undone), None) if order.flags.can_pick else None
     return render_template(
         "production/pick.html", order=order, found=found,
         outstanding=[s for s in found if s.requirement.remaining > 0],
         values=values, errors=errors, first_choice=first_choice,
         ask_reason=bool(first_choice or values.get("override_reason")
                         or errors.get("override_reason")),
-        pickable=order.flags.can_pick,
-        picks=queries.order_picks(order),
+        pickable=order.flags.can_pick, picks=picks, undone=undone, undoable=undoable,
         idempotency_key=new_idempotency_key()), status
+
+
+@bp.route("/orders/<number>/picks/<int:pick_id>/undo", methods=["POST"])
+@allow("operator")
+@idempotent
+def undo_pick(number, pick_id):
+    """The undo shown for a few seconds after a pick: the lot goes back where it was."""
+    try:
+        move = production.undo_pick(number, pick_id, current_user, key=request_key())
+    except DomainError as error:
+        flash(translate(error.message, _), "error")
+    else:
+        flash(_("Put back %(quantity)s %(unit)s of %(lot)s at %(location)s.",
+                quantity=format_quantity(move.quantity), unit=move.lot.item.unit,
+                lot=move.lot.code, location=move.to_location.code), "success")
+    return redirect(url_for("production.pick_page", number=number))
 
 
 # --- traveller and planning -------------------------------------------------------------
@@ -341,8 +361,11 @@ def traveller(number):
     """The sheet that travels with the batch: its QR is the order number, which any scan
     resolves to the order page."""
     order = production.get_order(number)
+    picked: dict[int, list] = {}
+    for pick, username in queries.order_picks(order):
+        picked.setdefault(pick.requirement_id, []).append((pick, username))
     return render_template(
-        "production/traveller.html", order=order,
+        "production/traveller.html", order=order, picked=picked,
         views=production.requirement_views(order, stock.today()),
         found=production.suggestions(order),
         qr=Markup(qr_svg(order.number, TRAVELLER_QR_MM)), printed_on=stock.today())

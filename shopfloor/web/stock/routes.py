@@ -3,6 +3,8 @@ lot status and the stock overview. Views parse, call one service, and render."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import (
     Blueprint,
     abort,
@@ -23,9 +25,10 @@ from shopfloor.domain.messages import translate
 from shopfloor.http.idempotency import idempotent, request_key
 from shopfloor.http.printing import print_receipt_after_commit
 from shopfloor.models.master import ITEM_KINDS
-from shopfloor.services import master, scan, stock, stock_queries
+from shopfloor.services import master, purchasing, scan, settings, stock, stock_queries
 from shopfloor.services.stock import CountLine
 from shopfloor.web import choices
+from shopfloor.web.formatting import format_money_for_reader
 from shopfloor.web.forms import FormErrors, new_idempotency_key
 
 bp = Blueprint("stock", __name__)
@@ -54,6 +57,10 @@ def receive():
             errors = FormErrors.from_error(error, RECEIPT_FIELDS)
     if request.method == "POST" and request.form.get("action") == "fill":
         values, errors = _fill_from_gs1(values)
+    elif request.method == "POST" and not values.pop("confirm_cost", None) \
+            and (warning := _unusual_cost(values)):
+        errors = FormErrors({"unit_cost": warning})
+        values["cost_to_confirm"] = "1"
     elif request.method == "POST":
         try:
             receipt = stock.receive_lot(values, current_user, key=request_key())
@@ -67,10 +74,37 @@ def receive():
             return redirect(url_for("stock.lot_label", code=receipt.lot.code,
                                     copies=values.get("copies") or 1, received=1))
     return render_template("stock/receive.html", values=values, errors=errors,
+                           expected=[] if values.get("purchase_order_line")
+                           else purchasing.expected_deliveries(),
                            items=choices.items(), locations=choices.locations(),
                            suppliers=choices.suppliers(),
                            units=[(unit, unit) for unit in units.UNIT_CHOICES],
                            idempotency_key=new_idempotency_key()), 422 if errors else 200
+
+
+def _unusual_cost(values: dict) -> str | None:
+    """A warning when the typed cost per base unit is over 5 times (or under a fifth of)
+    the item's last receipt cost; None when it looks right or cannot be judged yet (the
+    service then reports what is wrong with the form)."""
+    from shopfloor.domain.costing import is_unusual_cost
+    from shopfloor.domain.quantities import parse_money
+    from shopfloor.web.stock.queries import last_receipt_cost
+
+    try:
+        item = master.get_item((values.get("item") or "").strip())
+        cost = parse_money(values.get("unit_cost"), "unit_cost")
+        unit = units.canonical_unit(values.get("unit") or item.unit)
+        per_unit = units.convert(Decimal(1), unit, item.unit, item.density)
+    except DomainError:
+        return None
+    last = last_receipt_cost(item.id)
+    if last is None or per_unit <= 0 or not is_unusual_cost(cost / per_unit, last.unit_cost):
+        return None
+    return _("This is far from the last cost of %(sku)s: %(cost)s per %(unit)s (lot %(lot)s, "
+             "%(day)s). Check the price and its unit, then confirm.",
+             sku=item.sku, unit=item.unit,
+             cost=format_money_for_reader(last.unit_cost, settings.setting("currency")),
+             lot=last.lot_code, day=last.received_on.isoformat())
 
 
 def _fill_from_gs1(values: dict) -> tuple[dict, FormErrors]:
@@ -181,20 +215,33 @@ def new_count():
     source = request.form if request.method == "POST" else request.args
     location_code = (source.get("location") or "").strip()
     errors = FormErrors()
+    row_errors: dict[str, str] = {}
     lots = source.getlist("lot")
     counted = source.getlist("counted_quantity")
     if request.method == "POST" and request.form.get("action") == "submit":
-        try:
-            from shopfloor.services.fields import quantity
+        from shopfloor.services.fields import quantity
+        from shopfloor.web.forms import labelled_message
 
-            lines = [CountLine(code.strip(), quantity({"counted_quantity": value},
-                                                      "counted_quantity", allow_zero=True))
-                     for code, value in zip(lots, counted, strict=False) if code.strip()]
+        lines, code = [], None
+        try:
+            for code, value in zip(lots, counted, strict=False):
+                if code.strip():
+                    lines.append(CountLine(code.strip(), quantity(
+                        {"counted_quantity": value}, "counted_quantity", allow_zero=True)))
+            code = None
             count = stock.count_stock(location_code, lines, current_user,
                                       reason=request.form.get("reason") or None,
                                       key=request_key())
         except DomainError as error:
-            errors = FormErrors.from_error(error, ("location", "reason"))
+            # The row at fault says so, and the message on top names its lot.
+            code = code.strip() if code else next(
+                (line.lot_code for line in lines if line.lot_code in str(error.message)), None)
+            if code and error.field not in ("location", "reason"):
+                row_errors[code] = labelled_message(error)
+                errors = FormErrors({"general": _("Lot %(lot)s: %(message)s", lot=code,
+                                                  message=row_errors[code])})
+            else:
+                errors = FormErrors.from_error(error, ("location", "reason"))
         else:
             changed = sum(1 for line in count.lines
                           if line.counted_quantity != line.expected_quantity)
@@ -208,9 +255,14 @@ def new_count():
         except DomainError as error:
             errors = FormErrors.from_error(error, ("location",))
     if location is not None:
-        rows = choices.count_rows(location, lots, counted, request.args.get("add"))
+        added = (source.get("add") or "").strip()
+        rows = choices.count_rows(location, lots, counted, added)
+        if added and added not in {row["lot"].code for row in rows}:
+            errors = FormErrors({**errors, "add": _("No lot has the code %(code)s.",
+                                                    code=added)})
     return render_template("stock/count.html", location=location, rows=rows,
                            location_code=location_code, errors=errors,
+                           row_errors=row_errors,
                            reason=source.get("reason", ""),
                            locations=choices.locations(),
                            idempotency_key=new_idempotency_key()), 422 if errors else 200

@@ -27,7 +27,7 @@ from shopfloor.domain.errors import DomainError
 from shopfloor.domain.messages import translate
 from shopfloor.domain.quantities import format_quantity
 from shopfloor.http.idempotency import idempotent, request_key
-from shopfloor.services import genealogy, shipping
+from shopfloor.services import genealogy, settings, shipping
 from shopfloor.services.stock import get_lot, today
 from shopfloor.web.forms import FormErrors, new_idempotency_key
 from shopfloor.web.trace import queries
@@ -140,7 +140,8 @@ def _slip_total(shipment) -> dict:
     """A total on the slip only when every line counts in the same unit."""
     units = {line.lot.item.unit for line in shipment.lines}
     return {"total": shipping.total_shipped(shipment),
-            "total_unit": units.pop() if len(units) == 1 else None}
+            "total_unit": units.pop() if len(units) == 1 else None,
+            "company": settings.all_settings()}
 
 
 @bp.route("/shipments/<number>")
