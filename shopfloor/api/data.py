@@ -9,9 +9,9 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from shopfloor.access import allow
-from shopfloor.api import bp
 from shopfloor.api import shapes as S
 from shopfloor.api import types as T
+from shopfloor.api.blueprint import bp
 from shopfloor.api.openapi import Query, operation
 from shopfloor.domain.errors import ValidationError
 from shopfloor.domain.messages import t, translate

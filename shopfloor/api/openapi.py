@@ -27,8 +27,9 @@ from pydantic import ValidationError as ShapeError
 from pydantic.json_schema import models_json_schema
 
 from shopfloor.access import PUBLIC, public, required_role
-from shopfloor.api import bp, payload, shapes
+from shopfloor.api import shapes
 from shopfloor.api import types as T
+from shopfloor.api.blueprint import bp, payload
 from shopfloor.domain.errors import ValidationError
 from shopfloor.domain.messages import t
 from shopfloor.http.idempotency import HEADER as IDEMPOTENCY_HEADER

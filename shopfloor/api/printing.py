@@ -1,7 +1,7 @@
-"""Label printers in the API (DESIGN.md §8.5): admins list and add them; operators send a
-lot's label to one. Sending changes nothing in the books and takes no Idempotency-Key: it
-holds no transaction open while a printer times out, and a print agent that repeats a
-request wants the label printed again."""
+"""Label printers in the API (docs/ARCHITECTURE.md, "Phones and printers"): admins list and
+add them; operators send a lot's label to one. Sending changes nothing in the books and takes
+no Idempotency-Key: it holds no transaction open while a printer times out, and a print agent
+that repeats a request wants the label printed again."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from shopfloor.access import allow
-from shopfloor.api import bp, payload
 from shopfloor.api import shapes as S
+from shopfloor.api.blueprint import bp, payload
 from shopfloor.api.openapi import operation
 from shopfloor.http.idempotency import idempotent
 from shopfloor.http.printing import lot_label

@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask_login import current_user
 
 from shopfloor.access import allow
-from shopfloor.api import bp, payload
 from shopfloor.api import serializers as out
 from shopfloor.api import shapes as S
+from shopfloor.api.blueprint import bp, payload
 from shopfloor.api.openapi import operation
 from shopfloor.http.idempotency import idempotent, request_key
 from shopfloor.services import production, recipes

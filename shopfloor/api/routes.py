@@ -8,10 +8,10 @@ from flask import request
 from flask_login import current_user
 
 from shopfloor.access import allow
-from shopfloor.api import bp, payload
 from shopfloor.api import serializers as out
 from shopfloor.api import shapes as S
 from shopfloor.api import types as T
+from shopfloor.api.blueprint import bp, payload
 from shopfloor.api.openapi import Query, operation
 from shopfloor.domain.errors import ValidationError
 from shopfloor.domain.messages import t

@@ -1,5 +1,6 @@
 """Sales orders: what a customer ordered, what is held for it, what it still misses
-(DESIGN.md §8.1; docs/ARCHITECTURE.md on the one pool of reservations).
+(docs/ARCHITECTURE.md, "Availability": a sales order is one more holder in the one pool of
+reservations).
 
 Pure functions over plain values, like `fefo` and `recipes`: the service loads the order and
 the stock, asks here what to do, and owns the transaction. Nothing here reads a database or

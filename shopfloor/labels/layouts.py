@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from shopfloor.domain.availability import EXPIRED, QUARANTINE, REJECTED, is_expired
 from shopfloor.domain.messages import t
 
 from .codes import code128_modules
@@ -324,10 +325,10 @@ MARK_CAPTIONS = {
 def lot_mark(status: str, expiry: date | None, today: date) -> str | None:
     """What a lot's label must warn of: its status when not available, else expired when
     its expiry has passed (a rejected lot says rejected even once expired)."""
-    if status in ("quarantine", "rejected"):
+    if status in (QUARANTINE, REJECTED):
         return status
-    if expiry is not None and expiry < today:
-        return "expired"
+    if is_expired(expiry, today):
+        return EXPIRED
     return None
 
 

@@ -1,4 +1,4 @@
-"""Label printers on the workshop network (DESIGN.md §8.5)."""
+"""Label printers on the workshop network (docs/ARCHITECTURE.md, "Phones and printers")."""
 
 from __future__ import annotations
 

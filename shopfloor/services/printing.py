@@ -1,4 +1,5 @@
-"""Label printers (DESIGN.md §8.5): admins add them; operators send a label straight to one.
+"""Label printers (docs/ARCHITECTURE.md, "Phones and printers"): admins add them; operators
+send a label straight to one.
 
 Sending a label changes nothing in the books, so it is no transaction: it happens after the
 command that made the lot has committed (a receipt that prints by itself stays received

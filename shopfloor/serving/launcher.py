@@ -5,7 +5,8 @@ phone's first visit, health checks, a proxy in front). So the launcher starts tw
 servers of the same `wsgi:app` — one on PORT, one with the local authority's certificate
 on HTTPS_PORT — and supervises them: Ctrl-C or SIGTERM stops both, and if one of them dies
 the other is stopped too and the launcher exits with its status, so nothing is left half
-running. Production keeps `gunicorn wsgi:app` behind its own proxy (DESIGN.md §6).
+running. Production keeps `gunicorn wsgi:app` behind its own proxy (docs/ARCHITECTURE.md,
+"Phones and printers").
 
 Before starting them it makes or renews the certificate (shopfloor.serving.tls) and prints
 where a phone can reach the app, a QR code of the HTTPS address and the demo sign-ins. It

@@ -72,7 +72,7 @@ def _refused(response, field, status=422):
     return body["error"]
 
 
-# --- quantities in any compatible unit (DESIGN.md §8.0) ------------------------------------
+# --- quantities in any compatible unit (docs/ARCHITECTURE.md, "Units and exact numbers") ---
 
 def test_a_pick_in_kilograms_of_a_gram_item_picks_grams(app, shop, boss, floor):
     number = _released(boss, quantity="30")

@@ -94,18 +94,9 @@ def describe(component: list[str], graph) -> str:
                      for target, line in sorted(graph[source].items()) if target in members)
 
 
-# The one exception left: the API package's route modules take the blueprint from the package
-# that imports them, and its OpenAPI document from the data routes and back. They are being
-# redeclared (issue 12, item 4); a cycle reaching any module outside them fails.
-STILL_BEING_REWIRED = "shopfloor.api"
-
-
 def test_no_module_of_shopfloor_imports_itself_back():
     graph = import_graph()
-    found = [component for component in cycles(graph)
-             if any(module != STILL_BEING_REWIRED
-                    and not module.startswith(STILL_BEING_REWIRED + ".")
-                    for module in component)]
+    found = cycles(graph)
     assert not found, "import cycles:\n" + "\n\n".join(describe(c, graph) for c in found)
 
 
