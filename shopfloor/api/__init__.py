@@ -4,7 +4,7 @@ the CSRF token in the X-CSRFToken header like any form.
 
 Importing the package registers every route on its blueprint (`blueprint.bp`)."""
 
-from shopfloor.api import business, data, openapi, printing, production, routes, traceability  # noqa: F401
+from shopfloor.api import business, data, openapi, printing, production, routes, sales, traceability  # noqa: F401
 from shopfloor.api.blueprint import bp
 
 __all__ = ["bp"]

@@ -198,7 +198,7 @@ manufacturers.
   more to say) and changes nothing.
 """
 
-TAGS = ("Master data", "Stock", "Scanning", "Production", "Shipping", "Traceability",
+TAGS = ("Master data", "Stock", "Scanning", "Production", "Sales", "Shipping", "Traceability",
         "Purchasing", "Reports", "Data", "Settings", "Meta")
 
 

@@ -25,6 +25,7 @@ from pydantic import ValidationError as ShapeError
 
 from shopfloor.api import types as T
 from shopfloor.domain import fefo
+from shopfloor.domain import sales as sales_rules
 from shopfloor.domain.errors import ValidationError
 from shopfloor.domain.messages import t
 from shopfloor.labels.layouts import LABEL_SIZES
@@ -652,6 +653,8 @@ class ShipmentInput(Body):
     lines: Annotated[list[ShipmentLineInput], Field(min_length=1)]
     reference: optional(T.text(100))
     notes: optional(T.Notes)
+    sales_order: optional(T.text(20, min_length=1, description=(
+        "The sales order shipped against: the lines count against its lines.")))
 
 
 class ShipmentRow(Answer):
@@ -944,3 +947,69 @@ class Journal(Answer):
     to: T.Date
     entries: list[JournalEntry]
     accounts: list[AccountTotal]
+
+
+# --- sales orders -------------------------------------------------------------------------
+
+class SalesOrderLineInput(Body):
+    item: T.ItemCode
+    quantity: T.DecimalInput
+    unit: optional(T.UnitInput)
+    price: optional(T.DecimalInput)
+
+
+class SalesOrderInput(Body):
+    model_config = _examples({"customer": "Casa Verde Shop", "reference": "#1042",
+                              "due_date": "2026-12-20", "min_shelf_life_days": 90,
+                              "lines": [{"item": "CANDLE-LAV", "quantity": "24",
+                                         "price": "18.50"}]})
+    customer: T.text(200, min_length=1, description="A customer's name or id.")
+    reference: optional(T.text(100, description="The customer's or shop's order number."))
+    due_date: optional(T.DateInput)
+    min_shelf_life_days: optional(T.whole(0, sales_rules.MAX_SHELF_LIFE_DAYS, description=(
+        "Lots shipped must keep at least this many days before they expire.")))
+    lines: Annotated[list[SalesOrderLineInput], Field(min_length=1, max_length=1000)]
+
+
+class SalesOrderLine(Answer):
+    """Quantities in the item's base unit (`unit`); `ordered_unit` is the customer's."""
+
+    line: int
+    item: str
+    quantity: T.Quantity
+    unit: T.Unit
+    ordered_unit: str
+    price: T.Money | None
+    reserved: T.Quantity
+    shipped: T.Quantity
+    shortage: T.Quantity
+
+
+class SalesOrderProduction(Answer):
+    number: str
+    product: str
+    quantity: T.Quantity
+    status: T.one_of(ORDER_STATUSES)
+
+
+class SalesOrder(Answer):
+    number: str
+    status: T.one_of(sales_rules.STATUSES)
+    customer: str
+    reference: str | None
+    due_date: T.Date | None
+    min_shelf_life_days: int | None
+    source: T.one_of(sales_rules.SOURCES)
+    lines: list[SalesOrderLine]
+    shipments: list[str]
+    production_orders: list[SalesOrderProduction]
+
+
+class PlannedProduction(Answer):
+    number: str
+    product: str
+    quantity: T.Quantity
+
+
+class SalesOrderPlan(Answer):
+    production_orders: list[PlannedProduction]

@@ -124,7 +124,8 @@ def reserve_lines(lines: Sequence[LineState], available: Mapping[str, Decimal]
                   ) -> list[Reservation]:
     """What each line may hold: as much of what it still awaits as is available, lines
     taken in order, each leaving the rest of an item's stock to the lines after it.
-    `available` is per item, already net of every reservation but these lines' own."""
+    `available` is per item, net of every reservation, these lines' own included (what a
+    line already holds is added back to it here)."""
     left = {sku: max(Decimal(quantity), ZERO) for sku, quantity in available.items()}
     result = []
     for line in lines:

@@ -14,6 +14,7 @@ from shopfloor.models.production import (  # noqa: F401
     RecipeLine,
 )
 from shopfloor.models.purchasing import PurchaseOrder, PurchaseOrderLine  # noqa: F401
+from shopfloor.models.sales import SalesOrder, SalesOrderLine  # noqa: F401
 from shopfloor.models.shipping import Shipment, ShipmentLine  # noqa: F401
 from shopfloor.models.stock import (  # noqa: F401
     Balance,

@@ -79,6 +79,9 @@ class ProductionOrder(db.Model):
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("items.id"), index=True)
     planned_quantity: Mapped[Decimal] = mapped_column(Quantity)
     due_on: Mapped[date | None]
+    # Planned for a sales order's shortage: its output is held for that order on completion.
+    sales_order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sales_orders.id"),
+                                                       index=True)
     status: Mapped[str] = mapped_column(sa.String(20), default=lifecycle.DRAFT, index=True)
     wip_location_id: Mapped[int | None] = mapped_column(sa.ForeignKey("locations.id"))
     output_lot_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lots.id"))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from shopfloor.extensions import db
 from shopfloor.models.base import utcnow
 from shopfloor.models.master import Customer, Location
+from shopfloor.models.sales import SalesOrder
 from shopfloor.models.stock import Lot, StockMove
 from shopfloor.models.types import Quantity
 from shopfloor.models.users import User
@@ -24,6 +25,9 @@ class Shipment(db.Model):
     number: Mapped[str] = mapped_column(sa.String(20), unique=True)
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id"), index=True)
     reference: Mapped[str | None] = mapped_column(sa.String(100))
+    # The sales order it was shipped against, if any: its lines count against that order's.
+    sales_order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sales_orders.id"),
+                                                       index=True)
     shipped_on: Mapped[date]
     notes: Mapped[str | None] = mapped_column(sa.Text)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
@@ -31,6 +35,7 @@ class Shipment(db.Model):
 
     customer: Mapped[Customer] = relationship()
     user: Mapped[User | None] = relationship()
+    sales_order: Mapped[SalesOrder | None] = relationship()
     lines: Mapped[list[ShipmentLine]] = relationship(back_populates="shipment",
                                                      order_by="ShipmentLine.id")
 

@@ -29,6 +29,7 @@ from shopfloor.domain.quantities import ZERO, format_quantity
 from shopfloor.extensions import db
 from shopfloor.models.master import Item, Location
 from shopfloor.models.production import OrderRequirement
+from shopfloor.models.sales import SalesOrderLine
 from shopfloor.models.stock import Balance, Lot
 from shopfloor.services import fields
 from shopfloor.services.master import get_location
@@ -42,6 +43,7 @@ ON_HAND = Balance.quantity > sa.literal_column("0")
 # what that holder itself reserved.
 Holder = tuple[str, int]
 PRODUCTION_ORDER = "production_order"
+SALES_ORDER = "sales_order"
 
 
 def usable_stock(on: date):
@@ -62,12 +64,17 @@ def free_place():
 
 def reservations():
     """Every reservation as rows (item_id, quantity, holder_type, holder_id): what released
-    production orders still hold of each requirement."""
-    return (sa.select(OrderRequirement.item_id.label("item_id"),
-                      OrderRequirement.reserved.label("quantity"),
-                      sa.literal(PRODUCTION_ORDER).label("holder_type"),
-                      OrderRequirement.order_id.label("holder_id"))
-            .where(OrderRequirement.reserved > 0))
+    production orders still hold of each requirement, and what confirmed sales orders hold
+    of each line."""
+    production = (sa.select(OrderRequirement.item_id.label("item_id"),
+                            OrderRequirement.reserved.label("quantity"),
+                            sa.literal(PRODUCTION_ORDER).label("holder_type"),
+                            OrderRequirement.order_id.label("holder_id"))
+                  .where(OrderRequirement.reserved > 0))
+    sales = (sa.select(SalesOrderLine.item_id, SalesOrderLine.reserved,
+                       sa.literal(SALES_ORDER), SalesOrderLine.order_id)
+             .where(SalesOrderLine.reserved > 0))
+    return sa.union_all(production, sales)
 
 
 def reserved_by_item(item_ids: Iterable[int], *, excluding: Holder | None = None
@@ -190,6 +197,6 @@ def refuse_taking_others_reservations(session, item: Item, quantity: Decimal, on
     if others and quantity > usable - others:
         raise InsufficientStock(
             t("only {quantity} {unit} of {sku} is free; the rest is reserved for production "
-              "orders", quantity=format_quantity(rule.available(usable, others)),
+              "and sales orders", quantity=format_quantity(rule.available(usable, others)),
               unit=item.unit, sku=item.sku),
             field="quantity")

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from shopfloor.domain import order_lifecycle as lifecycle
+from shopfloor.domain import sales as sales_rules
 from shopfloor.domain.quantities import format_quantity, quantize_unit_cost, round_money
 from shopfloor.extensions import db
 from shopfloor.models.master import Item, Location
 from shopfloor.models.production import LotLink, OrderRequirement, ProductionOrder
+from shopfloor.models.sales import SalesOrder, SalesOrderLine
+from shopfloor.models.shipping import Shipment, ShipmentLine
 from shopfloor.models.stock import Balance, Lot, StockMove
+from shopfloor.services.availability import reservations
 from shopfloor.services.genealogy import BACKWARD, FORWARD, related_lot_ids
 
 
@@ -156,9 +161,9 @@ def reservation_warnings() -> list[Violation]:
     ledger — a count or scrap found less than was reserved — but orders that need
     re-planning, so `flask check` lists them without failing."""
     violations = []
-    held = (sa.select(OrderRequirement.item_id, sa.func.sum(OrderRequirement.reserved)
-                      .label("reserved"))
-            .where(OrderRequirement.reserved > 0).group_by(OrderRequirement.item_id).subquery())
+    every = reservations().subquery()  # production and sales orders: one pool
+    held = (sa.select(every.c.item_id, sa.func.sum(every.c.quantity).label("reserved"))
+            .group_by(every.c.item_id).subquery())
     stock = (sa.select(Balance.item_id, sa.func.sum(Balance.quantity).label("on_hand"))
              .join(Location, Location.id == Balance.location_id)
              .where(Location.kind.not_in(("wip",)))
@@ -243,11 +248,54 @@ def produced_lots_cost_what_they_consumed() -> list[Violation]:
     return violations
 
 
+def sales_orders_agree_with_shipments() -> list[Violation]:
+    """What each sales order line says has shipped is what the shipments against the order
+    carried of its item; a line holds no more than it still awaits, and only a confirmed or
+    partly shipped order holds anything."""
+    violations = []
+    shipped = {(order_id, item_id): total for order_id, item_id, total in db.session.execute(
+        sa.select(Shipment.sales_order_id, Lot.item_id, sa.func.sum(ShipmentLine.quantity))
+        .join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
+        .join(Lot, Lot.id == ShipmentLine.lot_id)
+        .where(Shipment.sales_order_id.is_not(None))
+        .group_by(Shipment.sales_order_id, Lot.item_id))}
+    lines = db.session.execute(
+        sa.select(SalesOrder.id, SalesOrder.number, SalesOrder.status, SalesOrderLine.item_id,
+                  Item.sku, SalesOrderLine.quantity, SalesOrderLine.reserved,
+                  SalesOrderLine.shipped)
+        .join(SalesOrderLine, SalesOrderLine.order_id == SalesOrder.id)
+        .join(Item, Item.id == SalesOrderLine.item_id)).all()
+    counted: dict[tuple[int, int], Decimal] = {}
+    for order_id, number, status, item_id, sku, quantity, reserved, line_shipped in lines:
+        key = (order_id, item_id)
+        counted[key] = counted.get(key, Decimal(0)) + line_shipped
+        if reserved > 0 and status not in sales_rules.HOLDING_STATUSES:
+            violations.append(Violation("sales orders agree with shipments",
+                                        f"{number} is {status} but holds "
+                                        f"{format_quantity(reserved)} of {sku}"))
+        elif reserved > max(quantity - line_shipped, 0):
+            violations.append(Violation(
+                "sales orders agree with shipments",
+                f"{number} holds {format_quantity(reserved)} of {sku} but awaits only "
+                f"{format_quantity(quantity - line_shipped)}"))
+    for key in set(counted) | set(shipped):
+        if counted.get(key, Decimal(0)) != shipped.get(key, Decimal(0)):
+            number = db.session.scalar(sa.select(SalesOrder.number)
+                                       .where(SalesOrder.id == key[0]))
+            sku = db.session.scalar(sa.select(Item.sku).where(Item.id == key[1]))
+            violations.append(Violation(
+                "sales orders agree with shipments",
+                f"{number} says {format_quantity(counted.get(key, Decimal(0)))} of {sku} "
+                f"shipped; its shipments carried {format_quantity(shipped.get(key, Decimal(0)))}"))
+    return violations
+
+
 CHECKS: list[Callable[[], list[Violation]]] = [
     balances_match_ledger,
     no_negative_balance,
     balance_items_match_lots,
     reservations_within_stock,
+    sales_orders_agree_with_shipments,
     genealogy_is_acyclic,
     traces_agree,
     produced_lots_cost_what_they_consumed,

@@ -11,11 +11,14 @@ from shopfloor.domain.availability import place_is_free
 from shopfloor.domain.errors import DomainError, NotFound, ValidationError
 from shopfloor.domain.messages import t, word
 from shopfloor.domain.quantities import ZERO
+from shopfloor.domain.sales import has_shelf_life
 from shopfloor.models.master import Customer
+from shopfloor.models.sales import SalesOrder
 from shopfloor.models.shipping import Shipment, ShipmentLine
 from shopfloor.models.users import User
-from shopfloor.services import fields
+from shopfloor.services import fields, sales
 from shopfloor.services.availability import (
+    SALES_ORDER,
     lot_to_take,
     place_to_take_from,
     refuse_taking_others_reservations,
@@ -36,7 +39,8 @@ def get_shipment(number: str) -> Shipment:
 
 def ship(data: Mapping, user: User, key: str | None = None) -> Shipment:
     """Ship lots to a customer in one step. Expired, quarantined and rejected lots are
-    refused saying why; nobody ships what production orders have reserved."""
+    refused saying why; nobody ships what others have reserved. Shipped against a sales
+    order (`sales_order`), the lines count against its lines and may take what it holds."""
     with command() as session:
         customer_key = fields.text(data, "customer", required=True)
         try:
@@ -47,16 +51,19 @@ def ship(data: Mapping, user: User, key: str | None = None) -> Shipment:
         lines = data.get("lines")
         if not isinstance(lines, list) or not lines:
             raise ValidationError(t("a shipment needs at least one line"), field="lines")
+        number = fields.text(data, "sales_order", max_length=20)
+        order = sales.order_to_ship_against(number, customer) if number else None
         on = today()
         shipment = Shipment(number=f"SH-{next_number(session, 'shipment'):06d}",
-                            customer=customer, shipped_on=on, user_id=user.id,
+                            customer=customer, sales_order=order, shipped_on=on,
+                            user_id=user.id,
                             reference=fields.text(data, "reference", max_length=100),
                             notes=fields.text(data, "notes", max_length=2000))
         session.add(shipment)
         session.flush()
         for number, raw in enumerate(lines, start=1):
             try:
-                _ship_line(session, shipment, raw, on, user, key)
+                _ship_line(session, shipment, raw, on, user, key, order)
             except DomainError as error:
                 if len(lines) > 1:  # a packer with a long list needs to know which line
                     error.message = t("line {number}: {message}", number=number,
@@ -64,11 +71,15 @@ def ship(data: Mapping, user: User, key: str | None = None) -> Shipment:
                     if error.details is None:
                         error.details = {"line": number}
                 raise
+        if order is not None:
+            sales.after_shipping(order)
     return shipment
 
 
-def _ship_line(session, shipment: Shipment, raw, on, user: User, key: str | None) -> None:
-    """One line of a shipment: a lot (any usable one), where from, how much."""
+def _ship_line(session, shipment: Shipment, raw, on, user: User, key: str | None,
+               order: SalesOrder | None) -> None:
+    """One line of a shipment: a lot (any usable one), where from, how much; counted
+    against the sales order's line of its item when there is an order."""
     if not isinstance(raw, Mapping):
         raise ValidationError(t("each line needs lot and quantity"), field="lines")
     lot = get_lot(fields.text(raw, "lot", required=True, max_length=80))
@@ -79,7 +90,17 @@ def _ship_line(session, shipment: Shipment, raw, on, user: User, key: str | None
                                 location=location.code, kind=word(location.kind)),
                               field="location")
     quantity = fields.quantity_of(raw, "quantity", lot.item)
-    refuse_taking_others_reservations(session, lot.item, quantity, on)
+    if order is not None:
+        if not has_shelf_life(lot.expiry, on, order.min_shelf_life_days):
+            raise ValidationError(
+                t("lot {lot} keeps less than the {days} days of shelf life {order} asks for",
+                  lot=lot.code, days=order.min_shelf_life_days, order=order.number),
+                field="lot", code="short_shelf_life")
+        refuse_taking_others_reservations(session, lot.item, quantity, on,
+                                          holder=(SALES_ORDER, order.id))
+        sales.count_shipped(order, lot.item, quantity)
+    else:
+        refuse_taking_others_reservations(session, lot.item, quantity, on)
     move = post_move(session, lot=lot, quantity=quantity, reason="ship",
                      user_id=user.id, from_location=location,
                      reference=("shipment", shipment.id), key=key)
