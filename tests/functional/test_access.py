@@ -119,6 +119,13 @@ EXPECTED = {
     "api.complete_order": "operator",
     "api.cancel_order": "supervisor",
     "api.get_planning": "operator",
+    # sales orders: operators see them (and ship against them); supervisors run them
+    "api.list_sales_orders": "operator",
+    "api.get_sales_order": "operator",
+    "api.create_sales_order": "supervisor",
+    "api.confirm_sales_order": "supervisor",
+    "api.plan_sales_order": "supervisor",
+    "api.cancel_sales_order": "supervisor",
     # purchasing, reports and settings: supervisors; settings: admins
     "api.get_reorder_suggestions": "supervisor",
     "api.create_purchase_orders_from_suggestions": "supervisor",
