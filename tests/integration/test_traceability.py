@@ -173,7 +173,7 @@ def test_check_passes_after_the_full_workflow(app, history, runner):
     with app.app_context():
         assert check_all() == []
     result = runner.invoke(args=["check"])
-    assert result.exit_code == 0 and "7 invariants hold" in result.output
+    assert result.exit_code == 0 and "8 invariants hold" in result.output
 
 
 def test_check_finds_a_cyclic_genealogy_and_a_wrong_cost(app, history, runner):
