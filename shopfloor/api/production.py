@@ -122,7 +122,8 @@ def create_pick(number):
 @bp.post("/production-orders/<number>/complete")
 @allow("operator")
 @idempotent
-@operation("Complete: consume, return the rest, make the output lot", "Production",
+@operation("Complete: consume the work in progress less what is returned and scrapped, "
+           "make the output lot", "Production",
            answer=S.Completion, body=S.CompletionInput, errors="409")
 def complete_order(number):
     done = production.complete_order(number, payload(), current_user, key=request_key())
@@ -130,7 +131,11 @@ def complete_order(number):
             "output_lot": order_output_json(done.order),
             "label_url": out.absolute_url("stock.lot_label", code=done.output_lot.code),
             "consumed": [{"lot": lot.code, "quantity": out.quantity(quantity),
-                          "cost": out.money(cost)} for lot, quantity, cost in done.consumed]}
+                          "cost": out.money(cost)} for lot, quantity, cost in done.consumed],
+            "returned": [{"lot": lot.code, "quantity": out.quantity(quantity),
+                          "location": place.code} for lot, quantity, place in done.returned],
+            "scrapped": [{"lot": lot.code, "quantity": out.quantity(quantity),
+                          "cost": out.money(cost)} for lot, quantity, cost in done.scrapped]}
 
 
 @bp.post("/production-orders/<number>/cancel")

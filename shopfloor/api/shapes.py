@@ -582,30 +582,62 @@ class ConsumedLot(Answer):
     cost: T.Money
 
 
+class ReturnedLot(Answer):
+    lot: str
+    quantity: T.Quantity
+    location: str
+
+
 class Completion(Answer):
     number: str
     status: T.one_of(ORDER_STATUSES)
     output_lot: OutputLot
     label_url: T.Url
-    consumed: list[ConsumedLot]
+    consumed: Annotated[list[ConsumedLot], Field(description=(
+        "What was really consumed: the work in progress less what was returned and "
+        "scrapped."))]
+    returned: list[ReturnedLot]
+    scrapped: Annotated[list[ConsumedLot], Field(description=(
+        "What was written off, with its cost (part of the batch's material cost)."))]
 
 
-class ConsumedInput(Body):
-    item: T.ItemCode
+class ReturnInput(Body):
+    lot: T.Code
     quantity: T.DecimalInput
+    unit: optional(T.UnitInput)
+    location: T.text(40, min_length=1, description="A free place (not quarantine or work "
+                                                   "in progress) it goes back to.")
+
+
+class ScrapInput(Body):
+    lot: T.Code
+    quantity: T.DecimalInput
+    unit: optional(T.UnitInput)
+    reason: T.text(500, min_length=1, description="Why it was lost.")
 
 
 class CompletionInput(Body):
-    """`quantity` (in `unit`, the product's base unit when absent) is what was made."""
+    """`quantity` (in `unit`, the product's base unit when absent) is what was made.
+    Everything picked into the order's work in progress is consumed except what `returns`
+    puts back on a shelf and what `scrap` writes off (charged to the batch); each line
+    names a lot in this order's work in progress."""
 
-    model_config = _examples({"quantity": "10", "location": "FG-1"})
+    model_config = _examples({"quantity": "10", "location": "FG-1"},
+                             {"quantity": "9", "location": "FG-1",
+                              "returns": [{"lot": "WAX-0001", "quantity": "150",
+                                           "location": "RAW-1"}],
+                              "scrap": [{"lot": "JAR-0003", "quantity": "1",
+                                         "reason": "cracked while filling"}]})
     quantity: T.DecimalInput
     unit: optional(T.UnitInput)
     lot_code: optional(T.text(80))
     expiry: optional(T.DateInput)
     location: optional(T.text(40))
-    consumed: optional(Annotated[list[ConsumedInput], Field(description=(
-        "What was really used of each component, when not the recipe's share."))])
+    returns: optional(Annotated[list[ReturnInput], Field(description=(
+        "Picked but not used: put back, to `location`."))])
+    scrap: optional(Annotated[list[ScrapInput], Field(description=(
+        "Picked and lost in the run (spilt, broken): written off with its reason, its "
+        "cost part of the batch's."))])
 
 
 class PlanningLine(Answer):

@@ -1,9 +1,10 @@
 """What a production run cost, and how it differed from the plan (docs/ARCHITECTURE.md,
 "Costing a completion").
 
-A produced lot costs exactly what it consumed plus labour and overhead. Every part is
-rounded to the cent once, where it arises — each consumed lot line, the labour, the
-overhead — and the total is the exact sum of those rounded parts, so the cost report adds
+A produced lot costs exactly what it consumed plus labour and overhead — and what the run
+scrapped: material lost in production is charged to the batch that lost it. Every part is
+rounded to the cent once, where it arises — each consumed or scrapped lot line, the labour,
+the overhead — and the total is the exact sum of those rounded parts, so the cost report adds
 up to the cent with the consumed lines beside it. Only the per-unit cost, which the lot
 keeps per base unit, has more places (six, half up).
 """
@@ -44,6 +45,7 @@ class ProductionCost:
     total_cost: Decimal
     unit_cost: Decimal  # per base unit of the product, six places
     lines: tuple[CostLine, ...]
+    scrap_lines: tuple[CostLine, ...] = ()  # material lost in the run, part of material_cost
 
 
 def cost_of_production(
@@ -54,6 +56,7 @@ def cost_of_production(
     recipe_yield: Decimal,
     order_quantity: Decimal,
     produced_quantity: Decimal,
+    scrapped: Iterable[ConsumedLot] = (),
 ) -> ProductionCost:
     """Cost a completed order.
 
@@ -61,6 +64,8 @@ def cost_of_production(
     (minutes / 60 x rate per hour) and overhead are given per recipe yield and scale with
     the ORDERED quantity over the yield: the work was planned and done for the order even
     when fewer units came out, and then each unit that did come out costs more.
+    `scrapped` lots (written off during the run) are costed like consumed ones, in lines of
+    their own, and are part of the material cost.
     """
     if not produced_quantity > 0:
         raise ValidationError(t("produced quantity must be greater than zero"), field="quantity")
@@ -70,29 +75,15 @@ def cost_of_production(
     if order_quantity < 0:
         raise ValidationError(t("order quantity must not be negative"), field="quantity")
 
-    merged: dict[tuple[str, Decimal], Decimal] = {}
-    for lot in consumed:
-        if lot.quantity < 0 or lot.unit_cost < 0:
-            raise ValidationError(
-                t("consumed quantity and cost of {lot} must not be negative", lot=lot.lot_code),
-                field="consumed",
-            )
-        key = (lot.lot_code, lot.unit_cost)
-        merged[key] = merged.get(key, ZERO) + lot.quantity
-
-    with exact():  # a product of two stored values fits the context exactly
-        lines = tuple(
-            CostLine(lot_code, quantity, round_money(quantity * unit_cost))
-            for (lot_code, unit_cost), quantity in merged.items()
-            if quantity
-        )
+    lines = _cost_lines(consumed)
+    scrap_lines = _cost_lines(scrapped)
     runs = Fraction(order_quantity) / Fraction(recipe_yield)
     labour_cost = round_fraction(
         Fraction(labour_minutes) / 60 * Fraction(labour_rate) * runs, 2, ROUND_HALF_UP
     )
     overhead_cost = round_fraction(Fraction(overhead) * runs, 2, ROUND_HALF_UP)
 
-    material_cost = sum((line.cost for line in lines), ZERO)
+    material_cost = sum((line.cost for line in lines + scrap_lines), ZERO)
     total_cost = material_cost + labour_cost + overhead_cost
     unit_cost = round_fraction(
         Fraction(total_cost) / Fraction(produced_quantity), MONEY_PLACES, ROUND_HALF_UP
@@ -104,7 +95,27 @@ def cost_of_production(
         total_cost=round_money(total_cost),
         unit_cost=unit_cost,
         lines=lines,
+        scrap_lines=scrap_lines,
     )
+
+
+def _cost_lines(lots: Iterable[ConsumedLot]) -> tuple[CostLine, ...]:
+    """One line per lot (and unit cost), its quantities added up, costed to the cent."""
+    merged: dict[tuple[str, Decimal], Decimal] = {}
+    for lot in lots:
+        if lot.quantity < 0 or lot.unit_cost < 0:
+            raise ValidationError(
+                t("consumed quantity and cost of {lot} must not be negative", lot=lot.lot_code),
+                field="consumed",
+            )
+        key = (lot.lot_code, lot.unit_cost)
+        merged[key] = merged.get(key, ZERO) + lot.quantity
+    with exact():  # a product of two stored values fits the context exactly
+        return tuple(
+            CostLine(lot_code, quantity, round_money(quantity * unit_cost))
+            for (lot_code, unit_cost), quantity in merged.items()
+            if quantity
+        )
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ They run in SQL over the whole history, so they stay quick on a large database.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -216,24 +217,36 @@ def traces_agree(sample: int = 2000) -> list[Violation]:
 
 
 def produced_lots_cost_what_they_consumed() -> list[Violation]:
-    """Each completed order's total is its consumed lots' costs plus labour and overhead,
-    each consumed line cost is its quantity times the input lot's cost, and the output
-    lot's unit cost is that total over the produced quantity."""
+    """Each completed order's total is its consumed and scrapped lots' costs plus labour
+    and overhead (material lost in the run is charged to the batch), each consumed line
+    cost is its quantity times the input lot's cost, and the output lot's unit cost is that
+    total over the produced quantity. A scrapped line's cost is not stored: it is the
+    order's scrap moves of that lot times the lot's cost, to the cent, as completion
+    costed it."""
     violations = []
+    scrapped: dict[int, Decimal] = defaultdict(lambda: Decimal(0))
+    for order_id, quantity, unit_cost in db.session.execute(
+            sa.select(StockMove.reference_id, sa.func.sum(StockMove.quantity), Lot.unit_cost)
+            .join(Lot, Lot.id == StockMove.lot_id)
+            .where(StockMove.reason == "scrap",
+                   StockMove.reference_type == "production_order")
+            .group_by(StockMove.reference_id, StockMove.lot_id, Lot.unit_cost)):
+        scrapped[order_id] += round_money(quantity * unit_cost)
     links = (sa.select(LotLink.output_lot_id, sa.func.sum(LotLink.cost).label("material"))
              .group_by(LotLink.output_lot_id).subquery())
     rows = db.session.execute(
-        sa.select(ProductionOrder.number, ProductionOrder.total_cost,
+        sa.select(ProductionOrder.id, ProductionOrder.number, ProductionOrder.total_cost,
                   ProductionOrder.labour_cost, ProductionOrder.overhead_cost,
                   ProductionOrder.produced_quantity, Lot.unit_cost, links.c.material)
         .join(Lot, Lot.id == ProductionOrder.output_lot_id)
         .outerjoin(links, links.c.output_lot_id == Lot.id)
         .where(ProductionOrder.status == lifecycle.COMPLETED)).all()
-    for number, total, labour, overhead, produced, unit_cost, material in rows:
-        if (material or 0) + labour + overhead != total:
+    for order_id, number, total, labour, overhead, produced, unit_cost, material in rows:
+        lost = scrapped.get(order_id, 0)
+        if (material or 0) + lost + labour + overhead != total:
             violations.append(Violation(
-                "produced lot cost", f"{number}: {material or 0} + {labour} + {overhead} "
-                f"is not its total {total}"))
+                "produced lot cost", f"{number}: {material or 0} + {lost} scrapped + "
+                f"{labour} + {overhead} is not its total {total}"))
         if quantize_unit_cost(total / produced) != unit_cost:
             violations.append(Violation("produced lot cost",
                                         f"{number}: unit cost {unit_cost} is not "

@@ -5,7 +5,9 @@ at the lot's unit cost, on a chart of accounts with plain default names.
     opening stock            Dr inventory                    Cr 3900 Opening balances
     pick into an order       Dr 1320 WIP                     Cr inventory
     return from an order     Dr inventory                    Cr 1320 WIP
-    completion               Dr output inventory             Cr 1320 WIP (what it consumed)
+    completion               Dr output inventory             Cr 1320 WIP (what it consumed
+                                                             and scrapped: the batch bears
+                                                             its losses)
                                                              Cr 7100 labour and overhead
     shipment                 Dr 5000 COGS                    Cr inventory
     count / adjustment       Dr inventory or 5900            Cr 5900 or inventory
@@ -200,10 +202,17 @@ def _moves(start: date | None, end: date):
     return db.session.execute(query.execution_options(yield_per=2000))
 
 
+def _in_production(move) -> bool:
+    """A move of an order's completion: what it consumed, scrapped and produced (the
+    scrap is part of the batch's cost, so it is on the production entry, not 5900)."""
+    return (move.reason in ("consume", "produce", "scrap")
+            and move.reference_type == "production_order")
+
+
 def _group(move) -> tuple:
     """Moves made by one command that form one entry: an order's completion (consume and
     produce), a shipment, a count. Anything else is an entry of its own."""
-    if move.reason in ("consume", "produce") and move.reference_type == "production_order":
+    if _in_production(move):
         return ("production", move.reference_id)
     if move.reference_type in ("shipment", "count") and move.reference_id is not None:
         return (move.reference_type, move.reference_id)
@@ -221,7 +230,7 @@ def _new_entry(move) -> Entry:
         reference, text = "opening", f"Opening stock: {what}"
     elif reason == "receipt":
         reference, text = move.lot, f"Receipt: {what}"
-    elif reason in ("consume", "produce") and number:
+    elif reason in ("consume", "produce", "scrap") and number:
         reference, text = number, f"Production {number}"
     elif reason == "pick":
         reference, text = number or "", f"Pick into {number}: {what}"
@@ -285,7 +294,7 @@ def build(start: date | None, end: date) -> Journal:
         elif out_of is not None:
             value = valuer.change(out_of, -amount)
             entry.post(out_of, value, debit=False, **detail)
-            if move.reason != "consume":
+            if move.reason != "consume" and not _in_production(move):
                 entry.post(_COUNTERPART_OUT.get(move.reason, ADJUSTMENTS), value, debit=True,
                            **detail)
     for key, absorbed in production.items():

@@ -19,8 +19,14 @@ from shopfloor.domain import order_lifecycle as lifecycle
 from shopfloor.domain import recipes as rules
 from shopfloor.domain.availability import place_is_free
 from shopfloor.domain.costing import ConsumedLot, cost_of_production
-from shopfloor.domain.errors import Conflict, InsufficientStock, NotFound, ValidationError
-from shopfloor.domain.messages import join, t, word
+from shopfloor.domain.errors import (
+    Conflict,
+    DomainError,
+    InsufficientStock,
+    NotFound,
+    ValidationError,
+)
+from shopfloor.domain.messages import Message, join, t, word
 from shopfloor.domain.quantities import MAX_MAGNITUDE, ZERO, format_quantity, to_api
 from shopfloor.extensions import db
 from shopfloor.models.base import utcnow
@@ -31,7 +37,6 @@ from shopfloor.models.production import (
     OrderRequirement,
     ProductionOrder,
     ProductionPick,
-    RecipeLine,
 )
 from shopfloor.models.stock import Balance, Lot, StockMove
 from shopfloor.models.users import User
@@ -89,21 +94,6 @@ def _load_components(order: ProductionOrder) -> None:
         sa.select(Item).where(Item.id.in_([req.item_id for req in requirements])))}
     for req in requirements:
         set_committed_value(req, "item", items[req.item_id])
-
-
-def _order_rule(order: ProductionOrder) -> rules.Recipe:
-    """The order's own recipe version as the rules see it: its lines only, where
-    `recipes.recipe_book` would read every recipe of the workshop to build one."""
-    lines = db.session.execute(
-        sa.select(Item.sku, RecipeLine.quantity, RecipeLine.loss_percent)
-        .join(Item, Item.id == RecipeLine.item_id)
-        .where(RecipeLine.recipe_id == order.recipe_id).order_by(RecipeLine.position)).all()
-    recipe = order.recipe
-    return rules.Recipe(item=order.item.sku, yield_quantity=recipe.yield_quantity,
-                        lines=tuple(rules.RecipeLine(sku, quantity, loss)
-                                    for sku, quantity, loss in lines),
-                        labour_minutes=recipe.labour_minutes, labour_rate=recipe.labour_rate,
-                        overhead=recipe.overhead)
 
 
 # --- create and release ----------------------------------------------------------------------
@@ -346,6 +336,8 @@ class Completion:
     order: ProductionOrder
     output_lot: Lot
     consumed: list[tuple[Lot, Decimal, Decimal]]  # lot, quantity, cost
+    scrapped: list[tuple[Lot, Decimal, Decimal]] = field(default_factory=list)
+    returned: list[tuple[Lot, Decimal, Location]] = field(default_factory=list)
 
 
 def _wip_holdings(session, order: ProductionOrder) -> list[tuple[Lot, Decimal]]:
@@ -367,14 +359,79 @@ def _return_location(order: ProductionOrder, lot: Lot) -> Location:
                           field="lot")
 
 
+@dataclass
+class _Line:
+    """One `returns` or `scrap` line of a completion, read and checked."""
+
+    lot: Lot
+    quantity: Decimal
+    location: Location | None = None  # returns: where it goes back
+    reason: str | None = None  # scrap: why it was lost
+
+
+def _lines_path(name: str, index: int, inner: str | None) -> str:
+    return f"{name}[{index}].{inner}" if inner else f"{name}[{index}]"
+
+
+def _read_lines(order: ProductionOrder, data: Mapping, name: str,
+                held: dict[str, tuple[Lot, Decimal]]) -> list[_Line]:
+    """`returns` or `scrap` lines: each names a lot in this order's work in progress, a
+    quantity of it (in `unit`, the item's base unit when absent) and where it goes back to
+    (a free place) or why it was lost. A refusal names the line's field by its path
+    (`returns[0].quantity`), as the API's shape errors do."""
+    given = data.get(name)
+    if given is None or given == []:
+        return []
+    if not isinstance(given, list):
+        raise ValidationError(t("{field} must be a list", field=name), field=name)
+    lines = []
+    for index, row in enumerate(given):
+        try:
+            lines.append(_read_line(order, row, name, held))
+        except DomainError as error:
+            path = _lines_path(name, index, error.field)
+            message = error.message
+            if isinstance(message, Message) and message.params.get("field") == error.field:
+                message = Message(message.template, {**message.params, "field": path})
+            error.message, error.field = message, path
+            raise
+    return lines
+
+
+def _read_line(order: ProductionOrder, row, name: str,
+               held: dict[str, tuple[Lot, Decimal]]) -> _Line:
+    if not isinstance(row, Mapping):
+        raise ValidationError(t("each line needs lot and quantity"), field=None)
+    code = fields.text(row, "lot", required=True, max_length=80)
+    if code not in held:
+        raise ValidationError(t("lot {lot} is not in the work in progress of {order}: only "
+                                "what was picked for it can be returned or scrapped",
+                                lot=code, order=order.number), field="lot")
+    lot = held[code][0]
+    quantity = fields.quantity_of(row, "quantity", lot.item)
+    if quantity <= 0:
+        raise ValidationError(t("quantity must be greater than zero"), field="quantity")
+    if name == "returns":
+        location = get_location(fields.text(row, "location", required=True, max_length=40))
+        if not place_is_free(location.kind):
+            raise ValidationError(t("nothing is returned to {location}: it holds {kind} "
+                                    "stock", location=location.code,
+                                    kind=word(location.kind)), field="location")
+        return _Line(lot, quantity, location=location)
+    reason = fields.text(row, "reason", required=True, max_length=500)
+    return _Line(lot, quantity, reason=reason)
+
+
 def complete_order(number: str, data: Mapping, user: User, key: str | None = None
                    ) -> Completion:
-    """Consume the WIP, return what was picked but not needed, create the output lot with
-    its genealogy and cost it: consumed lot costs + labour + overhead, per unit = total ÷
-    produced, exact to the cent.
+    """Consume what the order's work in progress holds, create the output lot with its
+    genealogy and cost it: consumed (and scrapped) lot costs + labour + overhead, per unit
+    = total ÷ produced, exact to the cent.
 
-    What is needed of each component is its requirement scaled to the produced quantity,
-    unless `consumed` ([{item, quantity}]) says what was really used.
+    Everything picked into the work in progress is consumed except what `returns`
+    ([{lot, quantity, unit?, location}]) puts back on a shelf and what `scrap` ([{lot,
+    quantity, unit?, reason}]) writes off (DESIGN.md 8.0); each required component must
+    have something consumed, so the output's genealogy names a lot of each.
     """
     with command() as session:
         order = get_order(number, lock=True)
@@ -390,30 +447,42 @@ def complete_order(number: str, data: Mapping, user: User, key: str | None = Non
         if lot_code and session.scalar(sa.select(Lot.id).where(Lot.code == lot_code)):
             raise Conflict(t("lot code {code} is already in use", code=lot_code), field="lot_code")
 
-        use = _usage(order, data, produced)
-        holdings = _wip_holdings(session, order)
-        consumed: list[tuple[Lot, Decimal]] = []
-        to_return: list[tuple[Lot, Decimal]] = []
-        left = dict(use)
-        for lot, quantity in holdings:
-            take = min(quantity, left.get(lot.item_id, ZERO))
-            left[lot.item_id] = left.get(lot.item_id, ZERO) - take
-            if take > 0:
-                consumed.append((lot, take))
-            if quantity - take > 0:
-                to_return.append((lot, quantity - take))
-        short = {item_id: q for item_id, q in left.items() if q > 0}
-        if short:
-            names = ", ".join(_sku(order, item_id) for item_id in short)
-            raise InsufficientStock(t("not enough picked to complete {order}: {names}",
-                                      order=order.number, names=names),
-                                    field="consumed")
+        holdings = _wip_holdings(session, order) if order.wip_location_id else []
+        held = {lot.code: (lot, quantity) for lot, quantity in holdings}
+        returns = _read_lines(order, data, "returns", held)
+        scrap = _read_lines(order, data, "scrap", held)
+        taken: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for name, lines in (("returns", returns), ("scrap", scrap)):
+            for index, line in enumerate(lines):
+                taken[line.lot.code] += line.quantity
+                in_wip = held[line.lot.code][1]
+                if taken[line.lot.code] > in_wip:
+                    raise ValidationError(
+                        t("lot {lot}: {taken} {unit} returned and scrapped is more than the "
+                          "{held} {unit} in the work in progress of {order}",
+                          lot=line.lot.code, taken=format_quantity(taken[line.lot.code]),
+                          held=format_quantity(in_wip), unit=line.lot.item.unit,
+                          order=order.number),
+                        field=_lines_path(name, index, "quantity"),
+                        details={"lot": line.lot.code, "held": to_api(in_wip)})
+        consumed = [(lot, quantity - taken[lot.code]) for lot, quantity in holdings
+                    if quantity - taken[lot.code] > 0]
+        used = {lot.item_id for lot, _quantity in consumed}
+        unused = [req.item.sku for req in order.requirements
+                  if req.required > 0 and req.item_id not in used]
+        if unused:
+            raise InsufficientStock(t("nothing of {names} would be consumed by {order}: pick "
+                                      "what was used before completing",
+                                      names=", ".join(unused), order=order.number),
+                                    field="quantity", details={"items": unused})
 
         recipe = order.recipe
         cost = cost_of_production(
             [ConsumedLot(lot.code, quantity, lot.unit_cost) for lot, quantity in consumed],
             recipe.labour_minutes, recipe.labour_rate, recipe.overhead,
-            recipe.yield_quantity, order.planned_quantity, produced)
+            recipe.yield_quantity, order.planned_quantity, produced,
+            scrapped=[ConsumedLot(line.lot.code, line.quantity, line.lot.unit_cost)
+                      for line in scrap])
         output = Lot(code=lot_code or generate_lot_code(session, order.item, on),
                      item=order.item, origin="production", received_on=on, expiry=expiry,
                      unit_cost=cost.unit_cost, status="available", created_by_id=user.id)
@@ -421,10 +490,12 @@ def complete_order(number: str, data: Mapping, user: User, key: str | None = Non
         session.flush()
         reference = ("production_order", order.id)
         line_cost = {line.lot_code: line.cost for line in cost.lines}
+        scrap_cost = {line.lot_code: line.cost for line in cost.scrap_lines}
         # Each balance row below is locked and changed once per loop, so the rows are
         # written together at the next flush rather than one statement at a time (a flush
-        # before every lock, with autoflush). The consumes are flushed before the returns:
-        # a lot partly consumed and partly returned has its WIP balance changed by both.
+        # before every lock, with autoflush). The consumes are flushed before the returns
+        # and scraps: a lot partly consumed and partly returned has its WIP balance changed
+        # by both.
         with session.no_autoflush:
             for lot, quantity in consumed:
                 post_move(session, lot=lot, quantity=quantity, reason="consume",
@@ -433,13 +504,16 @@ def complete_order(number: str, data: Mapping, user: User, key: str | None = Non
                 session.add(LotLink(input_lot=lot, output_lot=output, order_id=order.id,
                                     quantity=quantity, cost=line_cost[lot.code]))
             session.flush()
-            if to_return:
-                _load_pick_locations(order)
-            for lot, quantity in to_return:
-                post_move(session, lot=lot, quantity=quantity, reason="return",
+            for line in returns:
+                post_move(session, lot=line.lot, quantity=line.quantity, reason="return",
                           user_id=user.id, from_location=order.wip_location,
-                          to_location=_return_location(order, lot), reference=reference,
-                          key=key)
+                          to_location=line.location, reference=reference, key=key)
+                session.flush()  # the same lot may be on two lines
+            for line in scrap:
+                post_move(session, lot=line.lot, quantity=line.quantity, reason="scrap",
+                          user_id=user.id, from_location=order.wip_location,
+                          reference=reference, note=line.reason, key=key)
+                session.flush()
             post_move(session, lot=output, quantity=produced, reason="produce",
                       user_id=user.id, to_location=location, reference=reference, key=key)
         consumed_by_item: dict[int, Decimal] = defaultdict(lambda: ZERO)
@@ -454,49 +528,20 @@ def complete_order(number: str, data: Mapping, user: User, key: str | None = Non
         order.output_lot = output
         order.material_cost, order.labour_cost = cost.material_cost, cost.labour_cost
         order.overhead_cost, order.total_cost = cost.overhead_cost, cost.total_cost
-        lot_ids = [output.id] + [lot.id for lot, _quantity in consumed]
+        lot_ids = [output.id] + [lot.id for lot, _quantity in holdings]
+        returned = [(line.lot, line.quantity, line.location) for line in returns]
+        scrapped_total: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        scrap_lots = {}
+        for line in scrap:
+            scrapped_total[line.lot.code] += line.quantity
+            scrap_lots[line.lot.code] = line.lot
     # The commit expired every object: read the lots back in one query, not one each.
     db.session.scalars(sa.select(Lot).where(Lot.id.in_(lot_ids))).all()
-    return Completion(order, output, [(lot, quantity, line_cost[lot.code])
-                                      for lot, quantity in consumed])
-
-
-def _load_pick_locations(order: ProductionOrder) -> None:
-    """Where the order's picks came from, in one query (returns go back there)."""
-    picks = order.picks
-    places = {place.id: place for place in db.session.scalars(
-        sa.select(Location).where(Location.id.in_({p.from_location_id for p in picks})))}
-    for picked in picks:
-        set_committed_value(picked, "from_location", places[picked.from_location_id])
-
-
-def _sku(order: ProductionOrder, item_id: int) -> str:
-    return next(req.item.sku for req in order.requirements if req.item_id == item_id)
-
-
-def _usage(order: ProductionOrder, data: Mapping, produced: Decimal) -> dict[int, Decimal]:
-    """How much of each component the produced quantity used."""
-    given = data.get("consumed")
-    if given:
-        if not isinstance(given, list):
-            raise ValidationError(t("consumed must be a list of {item, quantity}"),
-                                  field="consumed")
-        by_sku = {req.item.sku: req for req in order.requirements}
-        usage = {}
-        for row in given:
-            if not isinstance(row, Mapping):
-                raise ValidationError(t("consumed must be a list of {item, quantity}"),
-                                      field="consumed")
-            sku = fields.text(row, "item", required=True, max_length=40)
-            if sku not in by_sku:
-                raise ValidationError(t("{sku} is not a component of {order}",
-                                        sku=sku, order=order.number),
-                                      field="consumed")
-            usage[by_sku[sku].item_id] = fields.quantity(row, "quantity", allow_zero=True)
-        return usage
-    scaled = rules.required_for(_order_rule(order), produced)
-    return {req.item_id: min(req.picked, scaled.get(req.item.sku, ZERO))
-            for req in order.requirements}
+    return Completion(order, output,
+                      [(lot, quantity, line_cost[lot.code]) for lot, quantity in consumed],
+                      [(scrap_lots[code], quantity, scrap_cost[code])
+                       for code, quantity in scrapped_total.items()],
+                      returned)
 
 
 def _output_location(data: Mapping) -> Location:

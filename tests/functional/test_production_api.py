@@ -247,7 +247,8 @@ def test_a_replayed_completion_changes_nothing(app, workshop, boss, floor):
     _pick(floor, number, "WAX-OLD", "1000")  # 50 g more than needed: it goes back
     _pick(floor, number, "OIL-1", "51")
     headers = {"Idempotency-Key": "phone-7-complete-1"}
-    body = {"quantity": "1000", "location": "FG"}
+    body = {"quantity": "1000", "location": "FG",
+            "returns": [{"lot": "WAX-OLD", "quantity": "50", "location": "RAW"}]}
     url = f"/api/v1/production-orders/{number}/complete"
     first = floor.post(url, json=body, headers=headers)
     moves = count_rows(app, StockMove)
@@ -261,6 +262,111 @@ def test_a_replayed_completion_changes_nothing(app, workshop, boss, floor):
     assert balance(app, "WAX-OLD", "RAW") == Decimal("4050")
     again = floor.post(url, json=body)
     assert again.status_code == 409 and again.get_json()["error"]["field"] == "status"
+
+
+def test_completion_consumes_everything_picked_unless_returned_or_scrapped(
+        app, workshop, boss, floor):
+    """DESIGN.md 8.0: 1000 g of wax picked for 950 g needed is all consumed when nothing
+    is said; returns put back where told, scrap leaves with its reason and is charged to
+    the batch; `consumed` is what was really consumed and the books still add up."""
+    number = _released(boss, "BASE", "1000")
+    _pick(floor, number, "WAX-OLD", "1000")
+    _pick(floor, number, "OIL-1", "60")
+    response = floor.post(f"/api/v1/production-orders/{number}/complete", json={
+        "quantity": "0.9", "unit": "kg", "location": "FG",
+        "returns": [{"lot": "WAX-OLD", "quantity": "0.1", "unit": "kg", "location": "RAW"}],
+        "scrap": [{"lot": "OIL-1", "quantity": "5", "reason": "spilt"},
+                  {"lot": "WAX-OLD", "quantity": "20", "reason": "burnt"}]})
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert sorted(body["consumed"], key=lambda row: row["lot"]) == [
+        {"lot": "OIL-1", "quantity": "55.000", "cost": "3.52"},
+        {"lot": "WAX-OLD", "quantity": "880.000", "cost": "3.70"}]
+    assert body["returned"] == [{"lot": "WAX-OLD", "quantity": "100.000", "location": "RAW"}]
+    assert sorted(body["scrapped"], key=lambda row: row["lot"]) == [
+        {"lot": "OIL-1", "quantity": "5.000", "cost": "0.32"},
+        {"lot": "WAX-OLD", "quantity": "20.000", "cost": "0.08"}]
+    # 3.70 + 3.52 consumed + 0.08 + 0.32 scrapped + labour 10.00 + overhead 1.50
+    assert body["output_lot"]["total_cost"] == "19.12"
+    assert balance(app, "WAX-OLD", "RAW") == Decimal("4100")
+    assert balance(app, "WAX-OLD", f"WIP-{number}") == Decimal("0")
+    assert balance(app, "OIL-1", f"WIP-{number}") == Decimal("0")
+    with app.app_context():
+        from shopfloor.services.genealogy import mass_balances
+        from shopfloor.services.invariants import check_all
+        from shopfloor.services.master import get_lot
+
+        assert check_all() == []
+        wax = mass_balances([get_lot("WAX-OLD").id])[get_lot("WAX-OLD").id]
+        assert (wax.consumed, wax.scrapped, wax.discrepancy) == (Decimal("880"),
+                                                                Decimal("20"), 0)
+        notes = {move.note for move in StockMove.query.filter_by(reason="scrap")}
+        assert notes == {"spilt", "burnt"}
+        from shopfloor.services.reports import batch_costs
+
+        (batch,) = batch_costs()
+        used = {row.item: row.actual for row in batch.material_variance}
+        assert used == {"WAX": Decimal("880"), "OIL": Decimal("55")}
+
+
+def test_completion_without_returns_consumes_the_whole_work_in_progress(
+        app, workshop, boss, floor):
+    number = _released(boss, "BASE", "1000")
+    _pick(floor, number, "WAX-OLD", "1000")
+    _pick(floor, number, "OIL-1", "51")
+    response = floor.post(f"/api/v1/production-orders/{number}/complete",
+                          json={"quantity": "1000", "location": "FG"})
+    assert response.status_code == 200
+    consumed = {row["lot"]: row["quantity"] for row in response.get_json()["consumed"]}
+    assert consumed == {"WAX-OLD": "1000.000", "OIL-1": "51.000"}
+    assert response.get_json()["returned"] == []
+    assert balance(app, "WAX-OLD", "RAW") == Decimal("4000")
+
+
+@pytest.mark.parametrize(("extra", "field", "says"), [
+    ({"returns": [{"lot": "WICK-1", "quantity": "1", "location": "RAW"}]},
+     "returns[0].lot", "WICK-1"),
+    ({"scrap": [{"lot": "NOPE", "quantity": "1", "reason": "x"}]}, "scrap[0].lot", "NOPE"),
+    ({"returns": [{"lot": "WAX-OLD", "quantity": "600", "location": "RAW"}],
+      "scrap": [{"lot": "WAX-OLD", "quantity": "500", "reason": "burnt"}]},
+     "scrap[0].quantity", "WAX-OLD"),
+    ({"returns": [{"lot": "WAX-OLD", "quantity": "1", "location": "WIP-MO-000001"}]},
+     "returns[0].location", "WIP-MO-000001"),
+    ({"returns": [{"lot": "WAX-OLD", "quantity": "1", "location": "NOWHERE"}]},
+     "returns[0].location", "NOWHERE"),
+    ({"returns": [{"lot": "WAX-OLD", "quantity": "1", "unit": "ml", "location": "RAW"}]},
+     "returns[0].unit", ""),
+    ({"returns": [{"lot": "WAX-OLD", "quantity": "1"}]}, "returns[0].location", ""),
+    ({"scrap": [{"lot": "WAX-OLD", "quantity": "1", "reason": ""}]}, "scrap[0].reason", ""),
+    ({"scrap": [{"lot": "WAX-OLD", "quantity": "0", "reason": "x"}]}, "scrap[0].quantity",
+     ""),
+    ({"consumed": [{"item": "WAX", "quantity": "950"}]}, "consumed", ""),
+])
+def test_a_bad_return_or_scrap_line_is_refused_naming_its_field(app, workshop, boss, floor,
+                                                                extra, field, says):
+    number = _released(boss, "BASE", "1000")
+    _pick(floor, number, "WAX-OLD", "1000")
+    _pick(floor, number, "OIL-1", "51")
+    moves = count_rows(app, StockMove)
+    response = floor.post(f"/api/v1/production-orders/{number}/complete",
+                          json={"quantity": "1000", "location": "FG", **extra})
+    assert response.status_code in (404, 422), response.get_json()
+    error = response.get_json()["error"]
+    assert error["field"] == field and says in error["message"], error
+    assert count_rows(app, StockMove) == moves
+    assert balance(app, "WAX-OLD", f"WIP-{number}") == Decimal("1000")
+
+
+def test_completion_that_would_consume_nothing_of_a_component_is_refused(
+        app, workshop, boss, floor):
+    number = _released(boss, "BASE", "1000")
+    _pick(floor, number, "WAX-OLD", "950")
+    _pick(floor, number, "OIL-1", "51")
+    response = floor.post(f"/api/v1/production-orders/{number}/complete", json={
+        "quantity": "1000", "location": "FG",
+        "returns": [{"lot": "OIL-1", "quantity": "51", "location": "RAW"}]})
+    assert response.status_code == 409
+    assert "OIL" in response.get_json()["error"]["message"]
 
 
 def test_cancel_releases_the_reservations_and_returns_picked_material(app, workshop, boss,
