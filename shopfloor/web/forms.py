@@ -37,11 +37,13 @@ FIELD_LABELS = {
 """The labels the pages give the API's field names, for messages that name a field."""
 
 
-def labelled_message(error: DomainError) -> str:
-    """The error in the reader's language, its `{field}` the field's label."""
+def labelled_message(error: DomainError, labels=None) -> str:
+    """The error in the reader's language, its `{field}` the field's label (`labels`
+    first: a form's own names for fields such as `returns[0].quantity`)."""
     message = error.message
-    if isinstance(message, Message) and message.params.get("field") in FIELD_LABELS:
-        label = str(FIELD_LABELS[message.params["field"]])
+    known = {**FIELD_LABELS, **(labels or {})}
+    if isinstance(message, Message) and message.params.get("field") in known:
+        label = str(known[message.params["field"]])
         message = Message(message.template, {**message.params, "field": label})
         text = translate(message, _)
         return text[:1].upper() + text[1:]

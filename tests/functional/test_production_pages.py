@@ -384,16 +384,91 @@ def test_completion_shows_plan_versus_actual_and_the_consumed_lots(app, released
     client, number = signed_in("operator"), released_base["number"]
     _pick(client, number, "WAX-NEW", "950")
     _pick(client, number, "OIL-1", "51")
-    done = client.post(f"/orders/{number}/complete", data={"quantity": "900", "location": "FG"})
+    page = _text(client.get(f"/orders/{number}"))
+    # One row per lot in the work in progress, soonest-expiring first, units shown.
+    assert page.index('data-leftover="WAX-NEW"') < page.index('data-leftover="OIL-1"')
+    assert "Returned quantity (g)" in page and "Scrapped quantity (ml)" in page
+    done = client.post(f"/orders/{number}/complete", data={
+        "quantity": "900", "location": "FG",
+        "returns[0].lot": "WAX-NEW", "returns[0].quantity": "95", "returns[0].location": "RAW",
+        "scrap[0].lot": "WAX-NEW", "scrap[0].quantity": "", "scrap[0].reason": "",
+        "returns[1].lot": "OIL-1", "returns[1].quantity": "5.1", "returns[1].location": "RAW",
+        "scrap[1].lot": "OIL-1", "scrap[1].quantity": "", "scrap[1].reason": ""})
     assert done.status_code == 302
     page = _text(client.get(f"/orders/{number}"))
-    # 900 g made of 1000 planned: the recipe for 900 g takes 855 g of wax and 45.9 ml of oil;
-    # the rest went back to the shelf.
+    # 900 g made of 1000 planned, and the operator put back 95 g of wax and 5.1 ml of oil:
+    # 855 g of wax and 45.9 ml of oil were really used.
     assert _variance(page, "WAX") == ["950 g", "855 g", "-95 g (-10%)"]
     assert _variance(page, "OIL") == ["51 ml", "45.9 ml", "-5.1 ml (-10%)"]
     assert _variance(page, "yield") == ["1000 g", "900 g", "-100 g (-10%)"]
     assert 'data-consumed="WAX-NEW">4.28<' in page  # 855 g x 0.005
     assert balance(app, "WAX-NEW", "RAW") == Decimal("145")  # 1000 - 950 + 95
+
+
+def test_completion_without_returns_consumes_everything_picked(app, released_base, signed_in):
+    client, number = signed_in("operator"), released_base["number"]
+    _pick(client, number, "WAX-NEW", "950")
+    _pick(client, number, "OIL-1", "51")
+    done = client.post(f"/orders/{number}/complete", data={"quantity": "900", "location": "FG"})
+    assert done.status_code == 302
+    page = _text(client.get(f"/orders/{number}"))
+    assert _variance(page, "WAX") == ["950 g", "950 g", "0 g (0%)"]
+    assert balance(app, "WAX-NEW", "RAW") == Decimal("50")
+
+
+def test_scrap_on_the_complete_form_is_written_off_with_its_reason_and_costed(
+        app, released_base, signed_in):
+    client, number = signed_in("operator"), released_base["number"]
+    _pick(client, number, "WAX-NEW", "950")
+    _pick(client, number, "OIL-1", "51")
+    done = client.post(f"/orders/{number}/complete", data={
+        "quantity": "1000", "location": "FG",
+        "scrap[0].lot": "WAX-NEW", "scrap[0].quantity": "100", "scrap[0].reason": "burnt"})
+    assert done.status_code == 302
+    page = _text(client.get(f"/orders/{number}"))
+    assert 'data-scrapped="WAX-NEW">100 g<' in page and "burnt" in page
+    assert _variance(page, "WAX") == ["950 g", "850 g", "-100 g (-10.53%)"]
+    # 850 g x 0.005 consumed + 100 g x 0.005 scrapped + 3.26 oil: the batch bears its loss
+    assert 'data-consumed="WAX-NEW">4.25<' in page
+    assert 'data-cost="material">8.01<' in page  # 4.25 + 0.50 + 3.26
+    with app.app_context():
+        assert check_all() == []
+
+
+@pytest.mark.parametrize(("language", "says"), [
+    ("en", "Lot WAX-NEW: Returned quantity must be a number"),
+    ("ro", "Lotul WAX-NEW: Câmpul Cantitate returnată trebuie să fie un număr"),
+])
+def test_a_refused_return_names_the_row_and_field_by_its_label(app, released_base, signed_in,
+                                                                language, says):
+    client, number = signed_in("operator"), released_base["number"]
+    client.post("/language", data={"language": language})
+    _pick(client, number, "WAX-NEW", "950")
+    _pick(client, number, "OIL-1", "51")
+    response = client.post(f"/orders/{number}/complete", data={
+        "quantity": "1000", "location": "FG",
+        "returns[0].lot": "WAX-NEW", "returns[0].quantity": "lots", "returns[0].location": "RAW"})
+    page = _text(response)
+    assert response.status_code == 422
+    error = re.search(r'id="f-returns\[0\]\.quantity-error">([^<]*)<', page)
+    assert error and says in error[1], page[page.find("production-leftovers"):][:3000]
+    assert "<details class=\"more production-leftovers\" open>" in page
+    with app.app_context():
+        assert production.get_order(number).status == "in_progress"
+
+
+def test_a_return_more_than_the_work_in_progress_holds_goes_next_to_its_row(
+        app, released_base, signed_in):
+    client, number = signed_in("operator"), released_base["number"]
+    _pick(client, number, "WAX-NEW", "950")
+    _pick(client, number, "OIL-1", "51")
+    response = client.post(f"/orders/{number}/complete", data={
+        "quantity": "1000", "location": "FG",
+        "returns[0].lot": "WAX-NEW", "returns[0].quantity": "",
+        "returns[1].lot": "OIL-1", "returns[1].quantity": "60", "returns[1].location": "RAW"})
+    assert response.status_code == 422
+    error = re.search(r'id="f-returns\[1\]\.quantity-error">([^<]*)<', _text(response))
+    assert error and "OIL-1" in error[1]
 
 
 def _variance(page: str, key: str) -> list[str]:

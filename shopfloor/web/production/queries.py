@@ -30,7 +30,7 @@ from shopfloor.models.production import (
     Recipe,
     RecipeLine,
 )
-from shopfloor.models.stock import Balance, Lot
+from shopfloor.models.stock import Balance, Lot, StockMove
 from shopfloor.models.users import User
 from shopfloor.services import production, recipes
 from shopfloor.services.availability import available_by_item, usable_stock
@@ -197,6 +197,43 @@ def order_picks(order: ProductionOrder) -> list[tuple[ProductionPick, str | None
                  sa.orm.joinedload(ProductionPick.from_location))
         .order_by(ProductionPick.id)).all()
     return [(picked, username) for picked, username in rows]
+
+
+@dataclass
+class WipRow:
+    """A lot in an order's work in progress, as the complete form offers it: what is
+    there, and where it was picked from (where a return goes unless told otherwise)."""
+
+    lot: Lot
+    quantity: Decimal
+    picked_from: str | None
+
+
+def wip_rows(order: ProductionOrder) -> list[WipRow]:
+    """What the order's work in progress holds, per lot, in the order completion consumes."""
+    if order.wip_location_id is None:
+        return []
+    rows = db.session.execute(
+        sa.select(Lot, Balance.quantity).join(Balance, Balance.lot_id == Lot.id)
+        .where(Balance.location_id == order.wip_location_id, Balance.quantity > 0)
+        .options(sa.orm.joinedload(Lot.item))
+        .order_by(Lot.expiry.is_(None), Lot.expiry, Lot.received_on, Lot.code)).all()
+    origin = dict(db.session.execute(
+        sa.select(ProductionPick.lot_id, Location.code)
+        .join(Location, Location.id == ProductionPick.from_location_id)
+        .where(ProductionPick.order_id == order.id).order_by(ProductionPick.id)).all())
+    return [WipRow(lot, quantity, origin.get(lot.id)) for lot, quantity in rows]
+
+
+def scrapped_lots(order: ProductionOrder) -> list[tuple[Lot, Decimal, str | None]]:
+    """What a completed order wrote off, per scrap move: lot, quantity, reason."""
+    rows = db.session.execute(
+        sa.select(Lot, StockMove.quantity, StockMove.note)
+        .join(StockMove, StockMove.lot_id == Lot.id)
+        .where(StockMove.reference_type == "production_order",
+               StockMove.reference_id == order.id, StockMove.reason == "scrap")
+        .options(sa.orm.joinedload(Lot.item)).order_by(StockMove.id)).all()
+    return [(lot, quantity, note) for lot, quantity, note in rows]
 
 
 def consumed_lots(order: ProductionOrder) -> list[LotLink]:

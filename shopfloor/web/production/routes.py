@@ -26,7 +26,7 @@ from shopfloor.http.idempotency import idempotent, request_key
 from shopfloor.labels.codes import qr_svg
 from shopfloor.models.production import ORDER_STATUSES
 from shopfloor.services import master, production, recipes, stock
-from shopfloor.web.forms import FormErrors, new_idempotency_key
+from shopfloor.web.forms import FormErrors, labelled_message, new_idempotency_key
 from shopfloor.web.production import queries
 
 bp = Blueprint("production", __name__)
@@ -43,6 +43,13 @@ ORDER_FIELDS = ("product", "quantity", "due_date")
 PICK_FIELDS = ("lot", "location", "quantity", "override_reason")
 COMPLETE_FIELDS = ("quantity", "lot_code", "expiry", "location")
 _LINE_KEY = re.compile(r"^lines-(\d{1,3})-(item|quantity|unit|loss_percent)$")
+# The complete form's rows, one per lot in the work in progress, named as the API's lines
+# (`returns[2].quantity`, `scrap[2].reason`) with the row's number in the brackets.
+_LEFTOVER_KEY = re.compile(r"^(returns|scrap)\[(\d{1,3})\]\.(lot|quantity|location|reason)$")
+LEFTOVER_LABELS = {"returns": {"lot": _l("Lot"), "quantity": _l("Returned quantity"),
+                               "location": _l("Return to")},
+                   "scrap": {"lot": _l("Lot"), "quantity": _l("Scrapped quantity"),
+                             "reason": _l("Scrap reason")}}
 
 
 @bp.context_processor
@@ -213,6 +220,10 @@ def _order_page(order, *, status: int = 200, refusal: DomainError | None = None,
             order.planned_quantity)},
         "complete_errors": complete_errors or FormErrors(),
         "output_locations": queries.output_locations(),
+        "wip_rows": queries.wip_rows(order) if order.flags.can_complete else [],
+        "leftover_open": any(_LEFTOVER_KEY.match(name) for name in complete_errors or ())
+        or any(value and _LEFTOVER_KEY.match(name) and name.endswith(".quantity")
+               for name, value in (complete_values or {}).items()),
         "keys": {name: new_idempotency_key() for name in ("release", "complete", "cancel",
                                                           "plan")},
     }
@@ -221,6 +232,7 @@ def _order_page(order, *, status: int = 200, refusal: DomainError | None = None,
                         {req.item.sku: req.consumed for req in order.requirements})
         context.update(
             consumed=queries.consumed_lots(order),
+            scrapped=queries.scrapped_lots(order),
             material_variance=[VarianceLine(row, units_by_sku.get(row.item, ""))
                                for row in rows],
             yield_variance=yield_variance(order.planned_quantity, order.produced_quantity))
@@ -258,14 +270,16 @@ def release_order(number):
 @allow("operator")
 @idempotent
 def complete_order(number):
-    """Close the order with what was really made; lands on the new lot's label."""
+    """Close the order with what was really made and what was put back or lost; lands on
+    the new lot's label."""
     values = request.form.to_dict()
+    data, rows = _completion(values)
     try:
-        done = production.complete_order(number, values, current_user, key=request_key())
+        done = production.complete_order(number, data, current_user, key=request_key())
     except DomainError as error:
         return _order_page(production.get_order(number), status=error.status,
                            complete_values=values,
-                           complete_errors=FormErrors.from_error(error, COMPLETE_FIELDS))
+                           complete_errors=_completion_errors(error, rows))
     lot = done.output_lot
     flash(_("%(number)s completed: %(quantity)s %(unit)s as lot %(code)s, costing "
             "%(total)s (%(unit_cost)s per %(unit)s).", number=number,
@@ -273,6 +287,42 @@ def complete_order(number):
             code=lot.code, total=money_to_api(done.order.total_cost),
             unit_cost=money_to_api(lot.unit_cost)), "success")
     return redirect(url_for("stock.lot_label", code=lot.code, received=1))
+
+
+def _completion(values: dict) -> tuple[dict, dict[str, list[int]]]:
+    """The service's body from the complete form: its own fields, and the `returns` and
+    `scrap` lines of the rows where a quantity was typed (with, per list, the form row of
+    each line, so a refusal goes back next to the row it is about)."""
+    data = {name: values[name] for name in COMPLETE_FIELDS if name in values}
+    found: dict[str, dict[int, dict[str, str]]] = {"returns": {}, "scrap": {}}
+    for key, value in values.items():
+        match = _LEFTOVER_KEY.match(key)
+        if match:
+            found[match[1]].setdefault(int(match[2]), {})[match[3]] = value.strip()
+    rows: dict[str, list[int]] = {}
+    for name, by_row in found.items():
+        chosen = [row for row in sorted(by_row) if by_row[row].get("quantity")]
+        rows[name] = chosen
+        if chosen:
+            data[name] = [by_row[row] for row in chosen]
+    return data, rows
+
+
+def _completion_errors(error: DomainError, rows: dict[str, list[int]]) -> FormErrors:
+    """A refusal of a `returns` or `scrap` line goes next to its row's field, named by its
+    label and the lot ("Lot WAX-1: Returned quantity must be…"); any other as usual."""
+    match = re.match(r"^(returns|scrap)\[(\d+)\](?:\.(\w+))?$", error.field or "")
+    if not match or int(match[2]) >= len(rows.get(match[1], ())):
+        return FormErrors.from_error(error, COMPLETE_FIELDS)
+    name, inner = match[1], match[3] or "quantity"
+    label = LEFTOVER_LABELS[name].get(inner, LEFTOVER_LABELS[name]["quantity"])
+    row = rows[name][int(match[2])]
+    field = f"{name}[{row}].{inner if inner in LEFTOVER_LABELS[name] else 'quantity'}"
+    text = labelled_message(error, {error.field: label})
+    lot = request.form.get(f"{name}[{row}].lot", "")
+    if lot and lot not in text:
+        text = _("Lot %(lot)s: %(message)s", lot=lot, message=text)
+    return FormErrors({field: text})
 
 
 @bp.route("/orders/<number>/cancel", methods=["POST"])
