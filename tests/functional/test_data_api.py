@@ -154,14 +154,19 @@ def workshop(app, supervisor):
         production.release_order(base, who)
         production.pick(base, {"lot": "WAX-1", "quantity": "2375"}, who)
         production.pick(base, {"lot": "OIL-1", "quantity": "130"}, who)
-        production.complete_order(base, {"quantity": "2400", "location": "RAW",
-                                         "lot_code": "BASE-1"}, who)
+        production.complete_order(base, {  # what was not used goes back to the shelf
+            "quantity": "2400", "location": "RAW", "lot_code": "BASE-1",
+            "returns": [{"lot": "WAX-1", "quantity": "95", "location": "RAW"},
+                        {"lot": "OIL-1", "quantity": "7.6", "location": "RAW"}]}, who)
         candles = production.create_order({"product": "CANDLE", "quantity": "10"}, who).number
         production.release_order(candles, who)
         for lot, quantity in (("BASE-1", "1800"), ("WICK-1", "10"), ("JAR-1", "10")):
             production.pick(candles, {"lot": lot, "quantity": quantity}, who)
-        production.complete_order(candles, {"quantity": "9", "location": "FG",
-                                            "lot_code": "CANDLE-1"}, who)
+        production.complete_order(candles, {
+            "quantity": "9", "location": "FG", "lot_code": "CANDLE-1",
+            "returns": [{"lot": "BASE-1", "quantity": "180", "location": "RAW"},
+                        {"lot": "WICK-1", "quantity": "1", "location": "RAW"},
+                        {"lot": "JAR-1", "quantity": "1", "location": "RAW"}]}, who)
         cancelled = production.create_order({"product": "CANDLE", "quantity": "2"}, who).number
         production.release_order(cancelled, who)
         production.pick(cancelled, {"lot": "WICK-1", "quantity": "2"}, who)

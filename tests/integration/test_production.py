@@ -195,7 +195,7 @@ def test_the_two_level_candle_costs_exactly_what_it_consumed_plus_labour_and_ove
     assert balance(app, candle_lot, "FG") == Decimal("10")
 
 
-def test_completion_returns_what_was_picked_but_not_needed_and_releases_reservations(
+def test_completion_consumes_the_work_in_progress_but_what_is_returned_and_releases_reservations(
         app, workshop):
     sup = workshop["sup"]
     with app.app_context():
@@ -204,7 +204,9 @@ def test_completion_returns_what_was_picked_but_not_needed_and_releases_reservat
         production.release_order(number, who)
         production.pick(number, {"lot": "WAX-OLD", "quantity": "1200"}, who)
         production.pick(number, {"lot": "OIL-1", "quantity": "51"}, who)
-        production.complete_order(number, {"quantity": "1000", "location": "FG"}, who)
+        production.complete_order(number, {
+            "quantity": "1000", "location": "FG",
+            "returns": [{"lot": "WAX-OLD", "quantity": "250", "location": "RAW"}]}, who)
         order = production.get_order(number)
         assert all(req.reserved == 0 for req in order.requirements)
         wax = next(r for r in order.requirements if r.item.sku == "WAX")

@@ -37,7 +37,7 @@ PINNED = {
     "recall": 11,
     "valuation": 3,
     "receipt": 20,  # 19, and the setting that says whether receipts print by themselves
-    "complete": 29 if ON_POSTGRES else 27,
+    "complete": 28 if ON_POSTGRES else 26,
 }
 # Per consumed lot: lock its WIP balance; on SQLite also write its move and its genealogy
 # link one row at a time (PostgreSQL takes each kind of row in one batched INSERT).
