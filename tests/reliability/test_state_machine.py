@@ -469,40 +469,55 @@ class Workshop(RuleBasedStateMachine):
                                              self.lots[row[0]].expiry or date.max, row[0]))
 
     @precondition(lambda self: self.orders)
-    @rule(data=st.data(), produced=st.integers(1, 6))
-    def complete(self, data, produced):
-        self._complete(self._draw_order(data, "released", "in_progress"), produced)
+    @rule(data=st.data(), produced=st.integers(1, 6),
+          leftover=st.sampled_from(["none", "returns", "scrap"]))
+    def complete(self, data, produced, leftover):
+        order = self._draw_order(data, "released", "in_progress")
+        lines = []
+        held = self._wip_holdings(order) if order.status == "in_progress" else []
+        if leftover != "none" and held:  # a part (or all) of one lot put back or lost
+            lot, quantity = data.draw(st.sampled_from(held), label="leftover lot")
+            part = quantity if data.draw(st.booleans(), label="all of it") else \
+                data.draw(st.integers(0, int(quantity * 2)), label="part") / Decimal(4)
+            if part > 0:
+                line = {"lot": lot, "quantity": str(part)}
+                line.update({"location": self._return_place(order, lot)}
+                            if leftover == "returns" else {"reason": "spilt"})
+                lines.append(line)
+        self._complete(order, produced, {leftover: lines} if lines else {})
 
-    def _complete(self, order: ModelOrder, produced: int):
+    def _complete(self, order: ModelOrder, produced: int, leftovers: dict | None = None):
+        """DESIGN.md 8.0: everything in the order's work in progress is consumed except
+        what `returns` puts back and `scrap` writes off; a completion that would consume
+        nothing of a component is refused (409), more returned or scrapped than the work
+        in progress holds is refused (422)."""
+        leftovers = leftovers or {}
         code = f"OUT{next(self.serial)}"
         consumed: list[tuple[str, Decimal]] = []
-        returned: list[tuple[str, Decimal, str | None]] = []
         expected = None
+        holdings = dict(self._wip_holdings(order))
+        lines = [(name, line) for name, rows in leftovers.items() for line in rows]
         if order.status not in ("released", "in_progress"):
             expected = 409
+        elif any(Decimal(line["quantity"]) > holdings.get(line["lot"], ZERO)
+                 for _name, line in lines):
+            expected = 422
         else:
-            left = {sku: min(order.picked.get(sku, ZERO), need * produced)
-                    for sku, need in PER_CANDLE.items()}
-            for lot, quantity in self._wip_holdings(order):
-                item = self.lots[lot].item
-                take = min(quantity, left.get(item, ZERO))
-                left[item] = left.get(item, ZERO) - take
-                if take > 0:
-                    consumed.append((lot, take))
-                if quantity - take > 0:
-                    returned.append((lot, quantity - take, self._return_place(order, lot)))
-            if any(q > 0 for q in left.values()):
+            taken = {line["lot"]: Decimal(line["quantity"]) for _name, line in lines}
+            consumed = [(lot, q - taken.get(lot, ZERO)) for lot, q in holdings.items()
+                        if q - taken.get(lot, ZERO) > 0]
+            used = {self.lots[lot].item for lot, _q in consumed}
+            if any(sku not in used for sku in PER_CANDLE):
                 expected = 409
-            elif any(place is None for _, _, place in returned):
-                expected = 422
-        body = {"quantity": str(produced), "lot_code": code, "location": "FG"}
+        body = {"quantity": str(produced), "lot_code": code, "location": "FG", **leftovers}
         self._run(expected, f"complete {order.number} {body}",
                   lambda user: production.complete_order(order.number, body, user))
         if expected is None:
             for lot, quantity in consumed:
                 self._take(lot, order.wip, quantity)
-            for lot, quantity, place in returned:
-                self._take(lot, order.wip, quantity, to=place)
+            for name, line in lines:
+                self._take(line["lot"], order.wip, Decimal(line["quantity"]),
+                           to=line["location"] if name == "returns" else None)
             self.lots[code] = ModelLot(code, "CANDLE",
                                        self.today + timedelta(days=CANDLE_SHELF_LIFE),
                                        "available")
