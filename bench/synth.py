@@ -961,8 +961,9 @@ class _History:
 
     def complete(self, item: _Item, recipe: _Recipe, order: dict, quantity: int,
                  held: dict, consumed: dict, day: date, wip: int) -> int:
-        """What `complete_order` does: consume what the produced quantity needs, soonest
-        expiring first, return the rest where it came from, make and cost the output."""
+        """A completion as an operator reports it: what the produced quantity needed is
+        consumed, soonest expiring first, and the rest is put back where it came from (the
+        `returns` of `complete_order`); then the output is made and costed."""
         rng = self.rng
         produced = quantity
         if rng.random() < 0.18:  # a run that came out short
