@@ -200,3 +200,21 @@ def test_yield_variance_is_absolute_and_percent():
 def test_yield_variance_needs_a_planned_quantity():
     with pytest.raises(ValidationError):
         yield_variance(D(0), D(5))
+
+
+def test_scrapped_material_is_charged_to_the_batch_in_lines_of_its_own():
+    """Material lost in the run is part of what the batch cost: costed per lot like a
+    consumed one, to the cent, and added to the material cost (never to the genealogy's
+    consumed lines)."""
+    result = cost_of_production(
+        [ConsumedLot("WAX-1", D("880"), D("0.0042"))], D("30"), D("20"), D("1.50"),
+        D("1000"), D("1000"), D("900"),
+        scrapped=[ConsumedLot("WAX-1", D("15"), D("0.0042")),
+                  ConsumedLot("WAX-1", D("5"), D("0.0042")),
+                  ConsumedLot("OIL-1", D("5"), D("0.064"))])
+    assert result.lines == (CostLine("WAX-1", D("880"), D("3.70")),)
+    assert result.scrap_lines == (CostLine("WAX-1", D("20"), D("0.08")),
+                                  CostLine("OIL-1", D("5"), D("0.32")))
+    assert result.material_cost == D("4.10")
+    assert result.total_cost == D("4.10") + D("10.00") + D("1.50")
+    assert result.unit_cost == D("0.017333")  # 15.60 / 900
