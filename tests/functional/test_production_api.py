@@ -307,6 +307,16 @@ def test_completion_consumes_everything_picked_unless_returned_or_scrapped(
         (batch,) = batch_costs()
         used = {row.item: row.actual for row in batch.material_variance}
         assert used == {"WAX": Decimal("880"), "OIL": Decimal("55")}
+        # The journal: the scrap leaves WIP on the production entry, not through 5900.
+        from shopfloor.services import journal
+
+        entries = journal.build(None, date.today()).entries
+        assert not any(line.account == journal.ADJUSTMENTS
+                       for entry in entries for line in entry.lines)
+        made = next(e for e in entries if e.description.startswith(f"Production {number}"))
+        assert made.debit == made.credit
+        assert any(line.account == journal.WORK_IN_PROGRESS and line.lot == "OIL-1"
+                   and line.quantity == 5 and line.credit for line in made.lines)
 
 
 def test_completion_without_returns_consumes_the_whole_work_in_progress(
