@@ -41,22 +41,43 @@ def template_globals() -> dict:
     }
 
 
+def _locale() -> str:
+    return str(get_locale() or "en")
+
+
+def _currency() -> str:
+    from flask import g
+
+    from shopfloor.services.settings import setting
+
+    if "currency" not in g:
+        g.currency = setting("currency")
+    return g.currency
+
+
 def register_filters(app) -> None:
-    from shopfloor.domain.quantities import format_quantity, round_money
+    from shopfloor.web import formatting
 
     @app.template_filter("qty")
     def _qty(value):
-        return "" if value is None else format_quantity(value)
+        return formatting.quantity(value, _locale())
+
+    @app.template_filter("qty_field")
+    def _qty_field(value):
+        return formatting.field_quantity(value, _locale())
 
     @app.template_filter("money")
     def _money(value):
-        """At least two decimals (0.90, 1,250.00); a unit cost finer than a cent keeps its
-        places (0.0125) rather than being rounded away."""
-        if value is None:
-            return ""
-        if value == round_money(value):
-            return f"{value:,.2f}"
-        return format_quantity(value)
+        """An amount with the workshop's currency, to the cent, exact on hover."""
+        return formatting.money(value, _currency(), _locale())
+
+    @app.template_filter("unit_cost")
+    def _unit_cost(value):
+        return formatting.unit_cost(value, _locale())
+
+    @app.template_filter("unit")
+    def _unit(value):
+        return formatting.unit(value)
 
     @app.template_filter("day")
     def _day(value):

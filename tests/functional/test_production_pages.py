@@ -103,7 +103,7 @@ def test_a_two_level_candle_made_on_the_pages_costs_what_it_consumed_plus_labour
     # The wax base: create, release (materials reserved in stock), pick by scan, complete.
     base_order = _new_order(boss, "BASE", "2000")
     assert boss.post(f"/orders/{base_order}/release").status_code == 302
-    assert _reserved_on_item_page(floor, "WAX") == "1900 g"
+    assert _reserved_on_item_page(floor, "WAX") == "1,900 g"
     assert _pick(floor, base_order, "WAX-OLD", "1900").status_code == 302
     assert _pick(floor, base_order, "OIL-1").status_code == 302  # the quantity still needed
     done = floor.post(f"/orders/{base_order}/complete",
@@ -115,7 +115,7 @@ def test_a_two_level_candle_made_on_the_pages_costs_what_it_consumed_plus_labour
     # The candles use the base lot just made.
     candle_order = _new_order(boss, "CANDLE", "10")
     assert boss.post(f"/orders/{candle_order}/release").status_code == 302
-    assert _reserved_on_item_page(floor, "BASE") == "1800 g"
+    assert _reserved_on_item_page(floor, "BASE") == "1,800 g"
     for lot, quantity in ((base_lot, "1800"), ("WICK-1", "10"), ("JAR-1", "10")):
         assert _pick(floor, candle_order, lot, quantity).status_code == 302
     done = floor.post(f"/orders/{candle_order}/complete",
@@ -159,7 +159,7 @@ def test_the_recipe_page_shows_expected_cost_and_what_can_be_made_through_every_
     candle = _text(client.get("/recipes/CANDLE"))
     assert "6.28572" in candle
     assert re.search(r"29 pcs\s*<span class=\"muted\">· limited by WAX", candle)
-    assert "1.8 kg" in candle and "= 1800 g" in candle
+    assert "1.8 kg" in candle and "= 1,800 g" in candle
     listing = _text(client.get("/recipes"))
     assert "CANDLE" in listing and "limited by WAX" in listing and "Version 1" in listing
 
@@ -205,8 +205,8 @@ def test_a_refused_release_lists_the_shortages_and_plans_the_missing_intermediat
     response = client.post(f"/orders/{number}/release")
     page = _text(response)
     assert response.status_code == 409
-    assert "BASE: need 1800, available 0, short 1800 g" in page
-    assert "Plan an order for 1800 g of BASE" in page
+    assert "BASE: need 1,800, available 0, short 1,800 g" in page
+    assert "Plan an order for 1,800 g of BASE" in page
     plan = re.search(r'<form method="post" action="/orders/new" class="production-plan">(.*?)'
                      r"</form>", page, re.S)[1]
     fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', plan))
@@ -273,7 +273,7 @@ def test_pick_suggestions_put_the_sooner_expiring_lot_first_even_when_received_l
     page = _text(signed_in("operator").get(f"/orders/{bigger}/pick"))
     suggested = re.findall(r'href="/orders/[^"]+/pick\?lot=([^"]+)"', page)
     assert suggested[:2] == ["WAX-NEW", "WAX-OLD"]
-    assert re.search(r"WAX-NEW</strong>.*?<span class=\"num\">1000 g</span>.*?"
+    assert re.search(r"WAX-NEW</strong>.*?<span class=\"num\">1,000 g</span>.*?"
                      r"WAX-OLD</strong>.*?<span class=\"num\">425 g</span>", page, re.S)
 
 
@@ -400,7 +400,7 @@ def test_completion_shows_plan_versus_actual_and_the_consumed_lots(app, released
     # 855 g of wax and 45.9 ml of oil were really used.
     assert _variance(page, "WAX") == ["950 g", "855 g", "-95 g (-10%)"]
     assert _variance(page, "OIL") == ["51 ml", "45.9 ml", "-5.1 ml (-10%)"]
-    assert _variance(page, "yield") == ["1000 g", "900 g", "-100 g (-10%)"]
+    assert _variance(page, "yield") == ["1,000 g", "900 g", "-100 g (-10%)"]
     assert 'data-consumed="WAX-NEW">4.28<' in page  # 855 g x 0.005
     assert balance(app, "WAX-NEW", "RAW") == Decimal("145")  # 1000 - 950 + 95
 
@@ -541,7 +541,7 @@ def test_planning_shows_what_open_orders_need_and_which_they_block(app, workshop
     boss = signed_in("supervisor")
     _new_order(boss, "BASE", "10000")
     page = _text(signed_in("operator").get("/planning"))
-    assert "short 4500 g" in page
+    assert "short 4,500 g" in page
     assert re.search(r"MO-000001</a> <span class=\"badge urgency-expired\">blocked", page)
 
 

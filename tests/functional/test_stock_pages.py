@@ -177,7 +177,7 @@ def test_the_stock_overview_lists_items_with_value(app, client, signed_in, wax):
     username = signed_in("operator")
     receive(app, username, "WAX", "SHELF-1", quantity="1000", unit_cost="0.0125")
     page = client.get("/stock?q=wax").get_data(as_text=True)
-    assert "WAX" in page and "1000 g" in page and "12.50" in page
+    assert "WAX" in page and "1,000 g" in page and "€12.50" in page
 
 
 def test_home_shows_alerts(app, client, signed_in):
@@ -185,7 +185,7 @@ def test_home_shows_alerts(app, client, signed_in):
     sku = make_item(app, sku="WICK", unit="pcs", reorder_point="200", reorder_quantity="1000")
     receive(app, username, sku, make_location(app), quantity="150")
     page = client.get("/").get_data(as_text=True)
-    assert "WICK" in page and "Order 1000 pcs" in page
+    assert "WICK" in page and "Order 1,000 pcs" in page
 
 
 def test_a_receipt_cost_far_from_the_last_asks_to_confirm_showing_the_last_cost(

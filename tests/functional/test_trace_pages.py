@@ -179,7 +179,7 @@ def test_the_backward_tree_ends_at_the_supplier_lot(client, signed_in):
     backward = page[page.index("Where it came from"):page.index("Where it went")]
     assert backward.index("CANDLE-1") < backward.index("BASE-1") < backward.index("WAX-A") \
         < backward.index("CP-1187")
-    assert "1800 g went in" in backward and "1900 g went in" in backward
+    assert "1,800 g went in" in backward and "1,900 g went in" in backward
     assert "OIL-A" in backward and "WICK-A" in backward
 
 
@@ -188,7 +188,7 @@ def test_the_forward_tree_reaches_the_customers_with_their_quantities(client, si
     page = text_of(client.get("/lots/WAX-A/genealogy"))
     forward = page[page.index("Where it went"):]
     assert forward.index("BASE-1") < forward.index("CANDLE-1")
-    assert "made with 1900 g of WAX-A" in forward
+    assert "made with 1,900 g of WAX-A" in forward
     assert "Shipped 6 pcs to Casa Verde" in forward
     assert "Shipped 3 pcs to Market Stall" in forward
 
@@ -221,7 +221,7 @@ def test_the_recall_of_an_unused_lot_names_no_customer(client, signed_in):
     page = text_of(client.get("/recall?lot=WAX-UNUSED"))
     assert "No customer received anything made from these lots." in page
     assert "Casa Verde" not in page and "Market Stall" not in page
-    assert "RAW Test shelf 5000 g" in page
+    assert "RAW Test shelf 5,000 g" in page
 
 
 def test_the_mass_balances_add_up_and_no_discrepancy_is_shown(client, signed_in):
@@ -230,8 +230,8 @@ def test_the_mass_balances_add_up_and_no_discrepancy_is_shown(client, signed_in)
     page = response.get_data(as_text=True)
     assert 'class="discrepancy"' not in page and "Balanced" in page
     table = text_of(response)
-    assert "WAX-A g 5000 1900 0 0 0 3100 0" in table
-    assert "BASE-1 g 2000 1800 0 0 0 200 0" in table
+    assert "WAX-A g 5,000 1,900 0 0 0 3,100 0" in table
+    assert "BASE-1 g 2,000 1,800 0 0 0 200 0" in table
     assert "CANDLE-1 pcs 10 0 9 0 0 1 0" in table
 
 
