@@ -30,7 +30,7 @@ TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 # transaction control (BEGIN, COMMIT) left out.
 PINNED = {
     "scan": 3,
-    "lot page": 6,
+    "lot page": 7,  # 6, and the currency its money is shown in (once per request)
     "suggestions": 8,
     "trace backward": 5,  # token 2, the lot, the closure and its links, the lots' facts
     "trace forward": 6,  # the same and the shipments
