@@ -180,18 +180,23 @@ def place_to_take_from(data: Mapping, lot: fefo.StockLot) -> Location:
                           field="location")
 
 
+def lock_items(session, item_ids: Iterable[int]) -> None:
+    """Lock item rows, in id order (so two takers never wait on each other crosswise), while
+    a command counts their free stock and takes or reserves it: concurrent takers and
+    reservers of one item then count one at a time. FOR NO KEY UPDATE on PostgreSQL, not FOR
+    UPDATE: a move that creates a balance row checks its foreign key to the item with FOR
+    KEY SHARE, which FOR UPDATE blocks, while this command then waits for that move's
+    balance lock — a deadlock. The takers still exclude one another."""
+    session.execute(sa.select(Item.id).where(Item.id.in_(sorted(set(item_ids))))
+                    .order_by(Item.id).with_for_update(key_share=True))
+
+
 def refuse_taking_others_reservations(session, item: Item, quantity: Decimal, on: date,
                                       *, holder: Holder | None = None) -> None:
     """Stock reserved for someone else is not free to take: refused (409) when taking
     `quantity` of `item` would eat into reservations other than `holder`'s. The item row is
-    locked so concurrent takers count the same free stock one at a time.
-
-    FOR NO KEY UPDATE on PostgreSQL, not FOR UPDATE: a move that creates a balance row
-    checks its foreign key to the item with FOR KEY SHARE, which FOR UPDATE blocks, while
-    this command then waits for that move's balance lock — a deadlock. The takers still
-    exclude one another."""
-    session.execute(sa.select(Item.id).where(Item.id == item.id)
-                    .with_for_update(key_share=True))
+    locked (`lock_items`) so concurrent takers count the same free stock one at a time."""
+    lock_items(session, [item.id])
     usable = usable_by_item([item.id], on).get(item.id, ZERO)
     others = reserved_by_item([item.id], excluding=holder).get(item.id, ZERO)
     if others and quantity > usable - others:

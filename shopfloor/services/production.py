@@ -17,7 +17,7 @@ from shopfloor.database import command
 from shopfloor.domain import fefo
 from shopfloor.domain import order_lifecycle as lifecycle
 from shopfloor.domain import recipes as rules
-from shopfloor.domain.availability import place_is_free
+from shopfloor.domain.availability import is_usable, place_is_free
 from shopfloor.domain.costing import ConsumedLot, cost_of_production
 from shopfloor.domain.errors import (
     Conflict,
@@ -44,6 +44,7 @@ from shopfloor.services import fields, recipes
 from shopfloor.services.availability import (
     PRODUCTION_ORDER,
     available_by_item,
+    lock_items,
     lot_to_take,
     place_to_take_from,
     refuse_taking_others_reservations,
@@ -55,6 +56,7 @@ from shopfloor.services.clock import today
 from shopfloor.services.lookups import the_one
 from shopfloor.services.master import get_item, get_location, get_lot
 from shopfloor.services.numbering import generate_lot_code, next_number
+from shopfloor.services.sales_holds import hold_output
 from shopfloor.services.settings import setting
 from shopfloor.services.stock import post_move
 
@@ -155,10 +157,7 @@ def release_order(number: str, user: User) -> ProductionOrder:
         order = get_order(number, lock=True)
         lifecycle.require(lifecycle.RELEASE, order.number, order.status)
         item_ids = sorted(req.item_id for req in order.requirements)
-        # Lock the component items so two releases cannot both count the same stock
-        # (FOR NO KEY UPDATE: see availability.refuse_taking_others_reservations).
-        session.execute(sa.select(Item.id).where(Item.id.in_(item_ids)).order_by(Item.id)
-                        .with_for_update(key_share=True))
+        lock_items(session, item_ids)  # two releases never count the same stock
         on = today()
         available = available_by_item(item_ids, on)
         shortages = [(req, available.get(req.item_id, ZERO)) for req in order.requirements
@@ -516,6 +515,10 @@ def complete_order(number: str, data: Mapping, user: User, key: str | None = Non
                 session.flush()
             post_move(session, lot=output, quantity=produced, reason="produce",
                       user_id=user.id, to_location=location, reference=reference, key=key)
+        if order.sales_order_id is not None and is_usable(output.status, expiry, location.kind,
+                                                          on):
+            # Made for a customer's order: held for it, so nobody else takes it first.
+            hold_output(session, order.sales_order_id, order.item, produced)
         consumed_by_item: dict[int, Decimal] = defaultdict(lambda: ZERO)
         for lot, quantity in consumed:
             consumed_by_item[lot.item_id] += quantity

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -35,9 +35,11 @@ def get_recipe(item: Item) -> Recipe:
     return recipe
 
 
-def _latest_recipe_ids():
-    latest = (sa.select(Recipe.item_id, sa.func.max(Recipe.version).label("version"))
-              .group_by(Recipe.item_id).subquery())
+def _latest_recipe_ids(item_skus: Iterable[str] | None = None):
+    latest = sa.select(Recipe.item_id, sa.func.max(Recipe.version).label("version"))
+    if item_skus is not None:
+        latest = latest.join(Item, Item.id == Recipe.item_id).where(Item.sku.in_(item_skus))
+    latest = latest.group_by(Recipe.item_id).subquery()
     return sa.select(Recipe.id).join(latest, sa.and_(Recipe.item_id == latest.c.item_id,
                                                       Recipe.version == latest.c.version))
 
@@ -45,16 +47,36 @@ def _latest_recipe_ids():
 def recipe_book(overrides: Mapping[str, Recipe] | None = None) -> dict[str, rules.Recipe]:
     """Every item's current recipe as the pure rules see it (SKU → Recipe), in two
     queries. `overrides` put specific versions in place (an order keeps its own)."""
-    rows = db.session.execute(
-        sa.select(Recipe, Item.sku).join(Item, Item.id == Recipe.item_id)
-        .where(Recipe.id.in_(_latest_recipe_ids()))).all()
-    chosen = {sku: recipe for recipe, sku in rows}
+    chosen = {sku: recipe for recipe, sku in _current_recipes(None)}
     chosen.update(overrides or {})
+    return _book(chosen)
+
+
+def recipe_book_for(skus: Iterable[str]) -> dict[str, rules.Recipe]:
+    """The current recipes of `skus` and of everything they are made from, level by level
+    (two queries a level): enough for can-make and planning of a few items, without
+    loading the whole book."""
+    book: dict[str, rules.Recipe] = {}
+    wanted = set(skus)
+    while wanted:
+        level = _book({sku: recipe for recipe, sku in _current_recipes(wanted)})
+        book.update(level)
+        wanted = {line.item for recipe in level.values() for line in recipe.lines} - set(book)
+    return book
+
+
+def _current_recipes(skus: Iterable[str] | None):
+    return db.session.execute(
+        sa.select(Recipe, Item.sku).join(Item, Item.id == Recipe.item_id)
+        .where(Recipe.id.in_(_latest_recipe_ids(skus)))).all()
+
+
+def _book(chosen: Mapping[str, Recipe]) -> dict[str, rules.Recipe]:
     lines = db.session.execute(
         sa.select(RecipeLine.recipe_id, Item.sku, RecipeLine.quantity, RecipeLine.loss_percent)
         .join(Item, Item.id == RecipeLine.item_id)
         .where(RecipeLine.recipe_id.in_([r.id for r in chosen.values()]))
-        .order_by(RecipeLine.recipe_id, RecipeLine.position)).all()
+        .order_by(RecipeLine.recipe_id, RecipeLine.position)).all() if chosen else []
     by_recipe: dict[int, list[rules.RecipeLine]] = {}
     for recipe_id, sku, quantity, loss in lines:
         by_recipe.setdefault(recipe_id, []).append(rules.RecipeLine(sku, quantity, loss))

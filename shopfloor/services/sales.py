@@ -9,6 +9,7 @@ no longer available to anyone else: production, other orders, shipments.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -26,14 +27,16 @@ from shopfloor.models.base import utcnow
 from shopfloor.models.master import Customer, Item
 from shopfloor.models.production import ProductionOrder
 from shopfloor.models.sales import SalesOrder, SalesOrderLine
-from shopfloor.models.shipping import Shipment
+from shopfloor.models.shipping import Shipment, ShipmentLine
+from shopfloor.models.stock import Lot
 from shopfloor.models.users import User
 from shopfloor.services import fields, production, recipes
 from shopfloor.services.availability import SALES_ORDER, available_by_item
 from shopfloor.services.clock import today
-from shopfloor.services.lookups import the_one
+from shopfloor.services.lookups import contains, the_one
 from shopfloor.services.master import find_party, get_item
 from shopfloor.services.numbering import next_number
+from shopfloor.services.sales_holds import reserve_what_is_free
 
 MAX_LINES = 1000
 
@@ -47,19 +50,29 @@ def _holder(order: SalesOrder) -> tuple[str, int]:
     return (SALES_ORDER, order.id)
 
 
-def list_orders(status: str | None = None) -> list[SalesOrder]:
+def list_orders(status: str | None = None, customer: str | None = None,
+                limit: int = 500) -> list[SalesOrder]:
+    """Newest first. `status` "open" means any status not yet shipped or cancelled;
+    `customer` is part of the customer's name."""
     query = (sa.select(SalesOrder)
              .options(selectinload(SalesOrder.customer),
                       selectinload(SalesOrder.lines).selectinload(SalesOrderLine.item))
-             .order_by(SalesOrder.id.desc()).limit(500))
-    if status:
+             .order_by(SalesOrder.id.desc()).limit(limit))
+    if status == "open":
+        query = query.where(SalesOrder.status.in_(rules.OPEN_STATUSES))
+    elif status:
         query = query.where(SalesOrder.status == status)
+    if customer:
+        query = query.join(Customer, Customer.id == SalesOrder.customer_id).where(
+            Customer.name.ilike(contains(customer), escape="\\"))
     return list(db.session.scalars(query))
 
 
 def shipments_of(order: SalesOrder) -> list[Shipment]:
     return list(db.session.scalars(
-        sa.select(Shipment).where(Shipment.sales_order_id == order.id).order_by(Shipment.id)))
+        sa.select(Shipment).where(Shipment.sales_order_id == order.id).order_by(Shipment.id)
+        .options(selectinload(Shipment.lines).selectinload(ShipmentLine.lot)
+                 .selectinload(Lot.item))))
 
 
 # --- taking an order -------------------------------------------------------------------------
@@ -119,32 +132,12 @@ def _name_the_line(error: DomainError, number: int, count: int) -> None:
 
 # --- confirming and cancelling ---------------------------------------------------------------
 
-def _lock_items(session, item_ids) -> None:
-    """Lock the order's items, in id order, so two confirmations (or a confirmation and a
-    pick or shipment) count the same free stock one at a time (FOR NO KEY UPDATE, as
-    `availability.refuse_taking_others_reservations` explains)."""
-    session.execute(sa.select(Item.id).where(Item.id.in_(sorted(set(item_ids))))
-                    .order_by(Item.id).with_for_update(key_share=True))
-
-
-def _reserve(session, order: SalesOrder, on: date) -> None:
-    """Hold as much of each line as is available (net of everyone else's reservations)."""
-    _lock_items(session, [line.item_id for line in order.lines])
-    # Net of every reservation, this order's too: `reserve_lines` adds back what each line
-    # already holds.
-    available = available_by_item({line.item_id for line in order.lines}, on)
-    by_sku = {line.item.sku: available.get(line.item_id, ZERO) for line in order.lines}
-    held = rules.reserve_lines([line.state() for line in order.lines], by_sku)
-    for line, reservation in zip(order.lines, held, strict=True):
-        line.reserved = reservation.reserved
-
-
 def confirm_order(number: str, user: User | None) -> SalesOrder:
     """Reserve what is available for each line; what is missing is the line's shortage."""
     with command() as session:
         order = get_order(number, lock=True)
         rules.check_allowed("confirm", order.number, order.status)
-        _reserve(session, order, today())
+        reserve_what_is_free(session, order, today())
         order.status = rules.CONFIRMED
         order.confirmed_at = utcnow()
     return order
@@ -171,7 +164,7 @@ def plan_order(number: str, user: User) -> list[ProductionOrder]:
     with command() as session:
         order = get_order(number, lock=True)
         rules.check_allowed("plan", order.number, order.status)
-        _reserve(session, order, today())  # hold what arrived since confirming first
+        reserve_what_is_free(session, order, today())  # hold what arrived since confirming first
         planned = _planned_by_item(order)
         shortages = []
         for line in order.lines:
@@ -182,7 +175,7 @@ def plan_order(number: str, user: User) -> list[ProductionOrder]:
         wanted = [sku for sku, short in shortages if short > 0]
         if not wanted:
             return []
-        book = recipes.recipe_book()
+        book = recipes.recipe_book_for(wanted)
         skus = set(book) | {line.item for recipe in book.values() for line in recipe.lines}
         ids = dict(session.execute(sa.select(Item.sku, Item.id).where(Item.sku.in_(skus))).all())
         available = available_by_item(ids.values(), today())
@@ -212,6 +205,60 @@ def production_orders_of(order: SalesOrder) -> list[ProductionOrder]:
     return list(db.session.scalars(
         sa.select(ProductionOrder).where(ProductionOrder.sales_order_id == order.id)
         .order_by(ProductionOrder.id)))
+
+
+# --- what the order page shows ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LineOutlook:
+    """A line as its order page shows it: what it still misses and whether stock would
+    make that now (through every recipe level), or None when nothing is missing."""
+
+    line: SalesOrderLine
+    shortage: Decimal
+    can_make: rules.CanMake | None
+
+
+def outlook(order: SalesOrder, on: date) -> list[LineOutlook]:
+    """Per line: the shortage, and for an open order what stock allows making now. Each
+    line is answered on its own (two short lines needing one material each see all of it);
+    Plan shares the stock between them."""
+    states = [(line, line.state()) for line in order.lines]
+    short = {state.item for line, state in states if state.shortage > 0}
+    if not short or order.status not in rules.OPEN_STATUSES:
+        return [LineOutlook(line, state.shortage, None) for line, state in states]
+    book = recipes.recipe_book_for(short)
+    skus = set(book) | {line.item for recipe in book.values() for line in recipe.lines}
+    rows = db.session.execute(sa.select(Item.sku, Item.id, Item.unit)
+                              .where(Item.sku.in_(skus | short))).all()
+    available = available_by_item([row.id for row in rows], on)
+    by_sku = {row.sku: available.get(row.id, ZERO) for row in rows}
+    pieces = {row.sku for row in rows if row.unit == "pcs"}
+    return [LineOutlook(line, state.shortage,
+                        rules.can_make_now(book, state.item, state.shortage, by_sku,
+                                           whole=state.item in pieces)
+                        if state.shortage > 0 else None)
+            for line, state in states]
+
+
+def to_ship(on: date) -> list[SalesOrder]:
+    """Confirmed orders due by `on` (the late first) that still await something: the
+    packers' list for the day."""
+    return list(db.session.scalars(
+        sa.select(SalesOrder).where(SalesOrder.status.in_(rules.HOLDING_STATUSES),
+                                    SalesOrder.due_on <= on)
+        .options(selectinload(SalesOrder.customer),
+                 selectinload(SalesOrder.lines).selectinload(SalesOrderLine.item))
+        .order_by(SalesOrder.due_on, SalesOrder.id).limit(200)))
+
+
+def late_orders(on: date) -> list[SalesOrder]:
+    """Open orders past their due date (not shipped in full, not cancelled)."""
+    return list(db.session.scalars(
+        sa.select(SalesOrder).where(SalesOrder.status.in_(rules.OPEN_STATUSES),
+                                    SalesOrder.due_on < on)
+        .options(selectinload(SalesOrder.customer))
+        .order_by(SalesOrder.due_on, SalesOrder.id).limit(50)))
 
 
 # --- shipping against an order (called by services.shipping, inside its command) ------------

@@ -200,6 +200,33 @@ def test_planning_makes_production_orders_for_the_shortage_once(shop, api):
         "/api/v1/sales-orders/SO-000001/plan").get_json() == {"production_orders": []}
 
 
+def test_what_a_planned_order_makes_is_held_for_the_sales_order(shop, api, app):
+    receive(app, shop["sup"], "BASE", shop["shelf"], quantity="2", unit="kg", unit_cost="5",
+            expiry=days(60), lot_code="BASE-1")
+    take(api, lines=[{"item": "CANDLE", "quantity": "40"}])
+    api("supervisor").post("/api/v1/sales-orders/SO-000001/confirm")
+    planned = api("supervisor").post("/api/v1/sales-orders/SO-000001/plan").get_json()
+    # 10 short; the base is in stock, so only the candles are planned.
+    assert [(o["product"], o["quantity"]) for o in planned["production_orders"]] == [
+        ("CANDLE", "10.000")]
+    number = planned["production_orders"][0]["number"]
+    boss = api("supervisor")
+    assert boss.post(f"/api/v1/production-orders/{number}/release").status_code == 200
+    for lot, quantity in (("BASE-1", "1800"), ("WICK-1", "10"), ("JAR-1", "10")):
+        picked = boss.post(f"/api/v1/production-orders/{number}/picks",
+                           json={"lot": lot, "quantity": quantity})
+        assert picked.status_code == 201, picked.get_json()
+    done = boss.post(f"/api/v1/production-orders/{number}/complete",
+                     json={"quantity": "10", "location": "FG"})
+    assert done.status_code == 200, done.get_json()
+    order = api("operator").get("/api/v1/sales-orders/SO-000001").get_json()
+    assert (line(order)["reserved"], line(order)["shortage"]) == ("40.000", "0.000")
+    # Held for this order: another customer's order finds nothing free.
+    take(api, customer="Market Stall", lines=[{"item": "CANDLE", "quantity": "1"}])
+    other = api("supervisor").post("/api/v1/sales-orders/SO-000002/confirm").get_json()
+    assert line(other)["reserved"] == "0.000"
+
+
 # --- refusals ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("body", "status", "field"), [
