@@ -11,6 +11,7 @@ from shopfloor.api import shapes as S
 from shopfloor.api import types as T
 from shopfloor.api.blueprint import bp, payload
 from shopfloor.api.openapi import Query, operation
+from shopfloor.domain.quantities import MAX_ID
 from shopfloor.http.idempotency import idempotent
 from shopfloor.models.purchasing import PO_STATUSES
 from shopfloor.models.stock import MOVE_REASONS
@@ -153,7 +154,7 @@ def movements_report():
         reason=request.args.get("reason") or None, user=request.args.get("user") or None,
         date_from=read.iso_date(request.args, "from"), date_to=read.iso_date(request.args, "to"))
     limit = read.integer(request.args, "limit", minimum=1, maximum=1000) or 100
-    before = read.integer(request.args, "before", minimum=1, maximum=read.MAX_ID)
+    before = read.integer(request.args, "before", minimum=1, maximum=MAX_ID)
     return [{"id": move.id, "at": move.created_at, "lot": lot, "item": sku, "unit": unit,
              "from": source, "to": target, "quantity": out.quantity(move.quantity),
              "reason": move.reason, "user": username, "note": move.note}

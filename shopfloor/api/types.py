@@ -20,8 +20,8 @@ from pydantic import Field, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from shopfloor.domain.messages import t
+from shopfloor.domain.quantities import MAX_ID
 from shopfloor.domain.units import UNIT_CHOICES, is_known_unit
-from shopfloor.services.fields import MAX_ID
 
 MAX_MAGNITUDE = 10**12
 

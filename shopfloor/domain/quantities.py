@@ -266,3 +266,19 @@ def scaled_to_api(scaled: int, places: int = 3) -> str:
 def money_to_api(amount: Decimal | int) -> str:
     """Money for the API: at least two decimals ("12.50"), more for sub-cent unit costs."""
     return to_api(amount, places=2)
+
+
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
+
+#: The largest id a page or API may name: a 32-bit integer column's (PostgreSQL refuses
+#: more, with an error, not a miss).
+MAX_ID = 2**31 - 1
+
+
+def is_whole_number(text: object, maximum: int | None = None) -> bool:
+    """Whether `text` is a whole number written in ASCII digits (at most 18, and at most
+    `maximum` when given). `str.isdigit()` is not: it takes "²" (which `int()` refuses)
+    and "٣" (which it reads as 3)."""
+    if not isinstance(text, str) or not _WHOLE_NUMBER.fullmatch(text):
+        return False
+    return maximum is None or int(text) <= maximum

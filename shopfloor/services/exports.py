@@ -26,8 +26,10 @@ from sqlalchemy.orm import aliased
 from shopfloor.domain.errors import NotFound, ValidationError
 from shopfloor.domain.messages import t
 from shopfloor.domain.quantities import (
+    MAX_ID,
     exact,
     format_quantity,
+    is_whole_number,
     money_to_api,
     round_money,
     to_api,
@@ -40,7 +42,6 @@ from shopfloor.models.production import LotLink, ProductionOrder, ProductionPick
 from shopfloor.models.shipping import Shipment, ShipmentLine
 from shopfloor.models.stock import Balance, Lot, StockCount, StockCountLine, StockMove
 from shopfloor.models.users import User
-from shopfloor.services import fields
 from shopfloor.services.imports import FORMULA_STARTS
 
 BATCH = 1000
@@ -285,7 +286,7 @@ def parse_cursor(kind: ExportKind, after: str | None) -> tuple[int, ...] | None:
         return None
     parts = after.split("-")
     if len(parts) != len(kind.cursor()) or not all(
-            part.isascii() and part.isdigit() and int(part) <= fields.MAX_ID for part in parts):
+            is_whole_number(part, MAX_ID) for part in parts):
         raise ValidationError(t("after must be the next_after of the previous page"),
                               field="after")
     return tuple(int(part) for part in parts)

@@ -11,7 +11,11 @@ from decimal import Decimal
 from shopfloor.domain import units
 from shopfloor.domain.errors import ValidationError
 from shopfloor.domain.messages import t
-from shopfloor.domain.quantities import parse_money, parse_quantity
+from shopfloor.domain.quantities import (
+    is_whole_number,
+    parse_money,
+    parse_quantity,
+)
 
 
 def _raw(data: Mapping, field: str):
@@ -87,9 +91,6 @@ def money(data: Mapping, field: str, *, required: bool = False,
     return parse_money(value, field)
 
 
-# Row ids are 32-bit integers on PostgreSQL: a bigger "id" can only be a mistake.
-MAX_ID = 2**31 - 1
-
 
 def integer(data: Mapping, field: str, *, minimum: int = 0, maximum: int = 1_000_000,
             required: bool = False) -> int | None:
@@ -99,7 +100,7 @@ def integer(data: Mapping, field: str, *, minimum: int = 0, maximum: int = 1_000
             raise ValidationError(t("{field} is required", field=field), field=field)
         return None
     if isinstance(value, bool) or not (isinstance(value, int) or
-                                       (isinstance(value, str) and value.isdigit())):
+                                       is_whole_number(value)):
         raise ValidationError(t("{field} must be a whole number", field=field), field=field)
     number = int(value)
     if not minimum <= number <= maximum:

@@ -19,7 +19,7 @@ from shopfloor.domain import units
 from shopfloor.domain.availability import is_expired
 from shopfloor.domain.errors import Conflict, InsufficientStock, ValidationError
 from shopfloor.domain.messages import t, word
-from shopfloor.domain.quantities import format_quantity, quantize_unit_cost
+from shopfloor.domain.quantities import MAX_ID, format_quantity, quantize_unit_cost
 from shopfloor.models.master import Item, Location
 from shopfloor.models.stock import LOT_STATUSES, Balance, Lot, StockCount, StockCountLine, StockMove
 from shopfloor.models.users import User
@@ -171,7 +171,7 @@ def receive_lot(data: Mapping, user: User, key: str | None = None) -> Receipt:
         supplier = get_supplier(incoming.supplier_name) if incoming.supplier_name \
             else item.default_supplier
         line_id = fields.integer(data, "purchase_order_line", minimum=1,
-                                 maximum=fields.MAX_ID)
+                                 maximum=MAX_ID)
         if line_id is not None:
             ordered_from = receive_against_line(session, line_id, item, incoming.base_quantity)
             supplier = get_supplier(incoming.supplier_name) if incoming.supplier_name \

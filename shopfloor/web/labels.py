@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from shopfloor.domain.errors import ValidationError
 from shopfloor.domain.messages import t
+from shopfloor.domain.quantities import is_whole_number
 from shopfloor.labels import pages, png, zpl
 from shopfloor.labels.layouts import LABEL_SIZES
 from shopfloor.services import printing
@@ -31,7 +32,7 @@ def label_options(default_size: str = "62mm") -> tuple[str, str | None, int]:
         raise ValidationError(t("format must be one of {formats}", formats=", ".join(FORMATS)),
                               field="format")
     raw = request.args.get("copies") or "1"
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_COPIES:
+    if not is_whole_number(raw, MAX_COPIES) or int(raw) < 1:
         raise ValidationError(t("copies must be a whole number from 1 to {maximum}",
                                 maximum=MAX_COPIES),
                               field="copies")

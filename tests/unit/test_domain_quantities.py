@@ -13,6 +13,7 @@ from shopfloor.domain.quantities import (
     MONEY_PLACES,
     QUANTITY_PLACES,
     format_quantity,
+    is_whole_number,
     money_to_api,
     parse_money,
     parse_quantity,
@@ -271,3 +272,13 @@ def test_a_stored_quantity_is_written_for_the_api_as_its_decimal_would_be(scaled
                                           (12_500_000, "12.500"), (-7_000_000, "-7.000")])
 def test_stored_quantities_for_the_api(scaled, text):
     assert scaled_to_api(scaled) == text
+
+
+@pytest.mark.parametrize(("text", "maximum", "expected"), [
+    ("42", None, True), ("0", None, True), ("²", None, False), ("٣", None, False),
+    ("4 2", None, False), ("-1", None, False), ("+1", None, False), ("", None, False),
+    ("1" * 19, None, False), ("2147483647", 2**31 - 1, True), ("2147483648", 2**31 - 1, False),
+    (7, None, False),
+])
+def test_a_whole_number_is_ascii_digits_only(text, maximum, expected):
+    assert is_whole_number(text, maximum) is expected

@@ -22,6 +22,7 @@ from shopfloor.domain import units
 from shopfloor.domain.errors import DomainError
 from shopfloor.domain.gs1 import normalize_gtin
 from shopfloor.domain.messages import translate
+from shopfloor.domain.quantities import MAX_ID, is_whole_number
 from shopfloor.http.idempotency import idempotent, request_key
 from shopfloor.http.printing import print_receipt_after_commit
 from shopfloor.models.master import ITEM_KINDS
@@ -47,7 +48,7 @@ def receive():
     values = request.form.to_dict() if request.method == "POST" else request.args.to_dict()
     values.setdefault("copies", "1")
     errors = FormErrors()
-    if request.method == "GET" and values.get("purchase_order_line", "").isdigit():
+    if request.method == "GET" and is_whole_number(values.get("purchase_order_line"), MAX_ID):
         from shopfloor.services.purchasing import receipt_defaults
 
         try:
