@@ -125,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     from shopfloor.web.phone.routes import bp as phone_bp
     from shopfloor.web.printers.routes import bp as printers_bp
     from shopfloor.web.production.routes import bp as production_bp
+    from shopfloor.web.sales.routes import bp as sales_bp
     from shopfloor.web.stock.routes import bp as stock_bp
     from shopfloor.web.trace.routes import bp as trace_bp
 
@@ -135,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(trace_bp)
     app.register_blueprint(office_bp)
     app.register_blueprint(production_bp)
+    app.register_blueprint(sales_bp)
     app.register_blueprint(data_bp)
     app.register_blueprint(phone_bp)
     app.register_blueprint(printers_bp)

@@ -24,3 +24,10 @@ def the_one(model, column, value, not_found: Callable[[], str], field: str, *,
     if found is None:
         raise NotFound(not_found(), field=field)
     return found
+
+
+def contains(text: str) -> str:
+    """A LIKE pattern (with `ESCAPE '\\'`) matching any value containing `text` as typed:
+    its %, _ and backslashes are matched literally, not as wildcards."""
+    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

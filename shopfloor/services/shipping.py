@@ -11,7 +11,7 @@ from shopfloor.domain.availability import place_is_free
 from shopfloor.domain.errors import DomainError, NotFound, ValidationError
 from shopfloor.domain.messages import t, word
 from shopfloor.domain.quantities import ZERO
-from shopfloor.domain.sales import has_shelf_life
+from shopfloor.domain.sales import has_shelf_life, with_shelf_life
 from shopfloor.models.master import Customer
 from shopfloor.models.sales import SalesOrder
 from shopfloor.models.shipping import Shipment, ShipmentLine
@@ -109,13 +109,18 @@ def _ship_line(session, shipment: Shipment, raw, on, user: User, key: str | None
                              quantity=quantity, move=move))
 
 
-def shipment_suggestions(item_ids, on=None) -> dict[int, list[fefo.Suggestion]]:
-    """FEFO lots to ship first, per item id: what is usable and not held for production
-    orders, in picking order."""
+def shipment_suggestions(item_ids, on=None, *, order: SalesOrder | None = None
+                         ) -> dict[int, list[fefo.Suggestion]]:
+    """FEFO lots to ship first, per item id: what is usable and not held for others, in
+    picking order. For a sales `order`: what it holds counts as free, and only lots with
+    its minimum shelf life left are suggested (`domain.sales.suggest_for_line`)."""
     on = on or today()
-    reserved = reserved_by_item(list(item_ids))
+    holder = (SALES_ORDER, order.id) if order is not None else None
+    reserved = reserved_by_item(list(item_ids), excluding=holder)
     result = {}
     for item_id, lots in stock_lots(item_ids, on).items():
+        if order is not None:
+            lots = with_shelf_life(lots, on, order.min_shelf_life_days)
         free = sum((lot.available for lot in lots), ZERO) - reserved.get(item_id, ZERO)
         result[item_id] = list(fefo.suggest_lots(lots, max(free, ZERO), on).picks)
     return result

@@ -15,6 +15,7 @@ from shopfloor.extensions import db
 from shopfloor.models.master import Item, Location
 from shopfloor.models.stock import Balance, Lot, StockMove
 from shopfloor.services.availability import ON_HAND, reserved_by_item, usable_stock
+from shopfloor.services.lookups import contains
 
 ZERO = Decimal(0)
 EXPIRING_SOON_DAYS = 30
@@ -165,8 +166,7 @@ def filter_items(query, kind: str | None, q: str | None, include_archived: bool)
     if kind:
         query = query.where(Item.kind == kind)
     if q:
-        escaped = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        like = f"%{escaped}%"
+        like = contains(q)
         query = query.where(sa.or_(Item.sku.ilike(like, escape="\\"),
                                    Item.name.ilike(like, escape="\\"), Item.gtin == q.strip()))
     if not include_archived:

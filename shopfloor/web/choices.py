@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from shopfloor.extensions import db
-from shopfloor.models.master import Item, Location, Supplier
+from shopfloor.models.master import Customer, Item, Location, Supplier
 from shopfloor.models.stock import Balance, Lot
 
 ITEM_KIND_LABELS = {"material": _l("Material"), "intermediate": _l("Intermediate"),
@@ -46,6 +46,11 @@ def suppliers() -> list[tuple[str, str]]:
     return [(name, name) for name in db.session.scalars(query)]
 
 
+def customers() -> list[tuple[str, str]]:
+    query = sa.select(Customer.name).where(Customer.archived.is_(False)).order_by(Customer.name)
+    return [(name, name) for name in db.session.scalars(query)]
+
+
 def count_rows(location: Location, lots: list[str], counted: list[str], added: str | None):
     """The lines of a count sheet: what the location holds, plus lots scanned in, with
     what was typed so far."""
@@ -69,3 +74,9 @@ PO_STATUS_LABELS = {"draft": _l("Draft"), "sent": _l("Sent"), "partial": _l("Par
                     "received": _l("Received"), "cancelled": _l("Cancelled")}
 CATEGORY_LABELS = {"materials": _l("Raw materials"), "intermediates": _l("Intermediates"),
                    "wip": _l("Work in progress"), "finished": _l("Finished goods")}
+ORDER_STATUS_LABELS = {"draft": _l("Draft"), "released": _l("Released"),
+                       "in_progress": _l("In progress"), "completed": _l("Completed"),
+                       "cancelled": _l("Cancelled")}
+SALES_STATUS_LABELS = {"draft": _l("Draft"), "confirmed": _l("Confirmed"),
+                       "partially_shipped": _l("Partly shipped"), "shipped": _l("Shipped"),
+                       "cancelled": _l("Cancelled")}

@@ -3,6 +3,7 @@ shown inline next to the field it names, with what the person typed kept."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from flask_babel import gettext as _
@@ -33,6 +34,7 @@ FIELD_LABELS = {
     "customer": _l("Customer"), "reference": _l("Reference"), "reason": _l("Reason"),
     "override_reason": _l("Reason"), "due_date": _l("Due date"), "product": _l("Product"),
     "copies": _l("Labels to print"), "yield_quantity": _l("Yield"),
+    "min_shelf_life_days": _l("Minimum shelf life (days)"), "price": _l("Price per unit"),
 }
 """The labels the pages give the API's field names, for messages that name a field."""
 
@@ -53,3 +55,18 @@ def labelled_message(error: DomainError, labels=None) -> str:
 def new_idempotency_key() -> str:
     """Rendered into each form so a double tap or a resent form applies once."""
     return uuid.uuid4().hex
+
+
+_LINE_KEY = re.compile(r"^lines-(\d{1,3})-([a-z_]{1,30})$")
+
+
+def line_rows(values, fields) -> list[dict[str, str]]:
+    """The rows of a form that lists lines (a recipe's components, an order's items) from
+    its `lines-<n>-<field>` fields, in row order, each with every one of `fields`."""
+    rows: dict[int, dict[str, str]] = {}
+    for key, value in values.items():
+        match = _LINE_KEY.match(key)
+        if match and match[2] in fields:
+            row = rows.setdefault(int(match[1]), dict.fromkeys(fields, ""))
+            row[match[2]] = value.strip()
+    return [rows[n] for n in sorted(rows)]

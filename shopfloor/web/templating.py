@@ -29,6 +29,8 @@ def template_globals() -> dict:
         "status_labels": choices.LOT_STATUS_LABELS,
         "label_size_names": dict(choices.LABEL_SIZES),
         "po_status_labels": choices.PO_STATUS_LABELS,
+        "order_status_labels": choices.ORDER_STATUS_LABELS,
+        "sales_status_labels": choices.SALES_STATUS_LABELS,
         "category_labels": choices.CATEGORY_LABELS,
         "urgency_labels": choices.URGENCY_LABELS,
         "reason_labels": choices.REASON_LABELS,

@@ -174,6 +174,13 @@ EXPECTED = {
     "api.quarantine_recall": "supervisor",
     # shipping and traceability pages
     "trace.new_shipment": "operator",
+    # sales order pages: operators see and ship; supervisors take, confirm, plan, cancel
+    "sales.order_list": "operator",
+    "sales.to_ship": "operator",
+    "sales.new_order": "supervisor",
+    "sales.order_page": "operator",
+    "sales.order_action": "supervisor",
+    "sales.delivery_note": "operator",
     "trace.shipment_list": "operator",
     "trace.shipment_page": "operator",
     "trace.packing_slip": "operator",

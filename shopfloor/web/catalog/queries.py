@@ -14,22 +14,19 @@ from shopfloor.domain.messages import t
 from shopfloor.extensions import db
 from shopfloor.models.master import Item, Location, Supplier
 from shopfloor.models.stock import Balance, Lot
+from shopfloor.services.lookups import contains
 from shopfloor.services.stock_queries import expiry_urgency
 
 # Each production order has its own WIP place; listed only when asked for by kind.
 HIDDEN_BY_DEFAULT_LOCATION_KINDS = ("wip",)
 
 
-def _like(q: str) -> str:
-    escaped = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
 
 def search_parties(model, q: str | None, include_archived: bool = False) -> list:
     """Suppliers or customers whose name, contact, email or phone contains `q`."""
     query = sa.select(model).order_by(model.name)
     if q and q.strip():
-        like = _like(q)
+        like = contains(q)
         query = query.where(
             sa.or_(
                 *(
@@ -72,7 +69,7 @@ def search_locations(
     else:
         query = query.where(Location.kind.not_in(HIDDEN_BY_DEFAULT_LOCATION_KINDS))
     if q and q.strip():
-        like = _like(q)
+        like = contains(q)
         query = query.where(
             sa.or_(Location.code.ilike(like, escape="\\"), Location.name.ilike(like, escape="\\"))
         )

@@ -31,12 +31,13 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @allow("operator")
 def home():
-    from shopfloor.services import stock, stock_queries
+    from shopfloor.services import sales, stock, stock_queries
     from shopfloor.web.main import queries
 
     today = stock.today()
     desk = queries.supervisor_desk(today) if current_user.can("supervisor") else None
-    return render_template("main/home.html", alerts=stock_queries.alerts(today), desk=desk)
+    return render_template("main/home.html", alerts=stock_queries.alerts(today), desk=desk,
+                           late_sales=sales.late_orders(today), today=today)
 
 
 @bp.route("/healthz")

@@ -3,17 +3,12 @@ settings. Thin views over services.purchasing, services.reports and services.set
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import (
     Blueprint,
-    Response,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -21,7 +16,8 @@ from flask_login import current_user
 
 from shopfloor.access import allow
 from shopfloor.domain.errors import DomainError
-from shopfloor.domain.quantities import format_quantity, round_money
+from shopfloor.domain.quantities import MAX_ID, format_quantity, round_money
+from shopfloor.http.downloads import csv_download
 from shopfloor.http.idempotency import idempotent
 from shopfloor.models.purchasing import PO_STATUSES
 from shopfloor.services import fields as read
@@ -30,26 +26,6 @@ from shopfloor.web import charts, choices
 from shopfloor.web.forms import FormErrors, new_idempotency_key
 
 bp = Blueprint("office", __name__)
-
-
-def csv_download(filename: str, header: list[str], rows) -> Response:
-    """Send a CSV. `rows` is a list, or a function returning an iterable: that one runs
-    while the response streams, so a large history is never held in memory (and its
-    query runs in the session alive during streaming, not the request's, already closed)."""
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        for row in rows() if callable(rows) else rows:
-            writer.writerow(row)
-            if buffer.tell() > 64 * 1024:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    return Response(stream_with_context(generate()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 # --- purchasing ------------------------------------------------------------------------------
@@ -231,7 +207,7 @@ def movements():
             reason=request.args.get("reason") or None, user=request.args.get("user") or None,
             date_from=read.iso_date(request.args, "from"),
             date_to=read.iso_date(request.args, "to"))
-        before = read.integer(request.args, "before", minimum=1, maximum=read.MAX_ID)
+        before = read.integer(request.args, "before", minimum=1, maximum=MAX_ID)
     except DomainError as error:
         flash(FormErrors.from_error(error)["general"], "error")
         return redirect(url_for("office.movements"))

@@ -21,19 +21,22 @@ from shopfloor.domain import units
 from shopfloor.domain.costing import UsageVariance, variance, yield_variance
 from shopfloor.domain.errors import DomainError, NotFound
 from shopfloor.domain.messages import t, translate
-from shopfloor.domain.quantities import format_quantity, money_to_api, round_fraction
+from shopfloor.domain.quantities import (
+    MAX_ID,
+    format_quantity,
+    is_whole_number,
+    money_to_api,
+    round_fraction,
+)
 from shopfloor.http.idempotency import idempotent, request_key
 from shopfloor.labels.codes import qr_svg
 from shopfloor.models.production import ORDER_STATUSES
 from shopfloor.services import master, production, recipes, stock
-from shopfloor.web.forms import FormErrors, labelled_message, new_idempotency_key
+from shopfloor.web.forms import FormErrors, labelled_message, line_rows, new_idempotency_key
 from shopfloor.web.production import queries
 
 bp = Blueprint("production", __name__)
 
-ORDER_STATUS_LABELS = {"draft": _l("Draft"), "released": _l("Released"),
-                       "in_progress": _l("In progress"), "completed": _l("Completed"),
-                       "cancelled": _l("Cancelled")}
 TIMELINE_LABELS = {"created": _l("Created"), "released": _l("Released"),
                    "completed": _l("Completed"), "cancelled": _l("Cancelled")}
 RECIPE_FIELDS = ("yield_quantity", "unit", "lines", "labour_minutes", "labour_rate",
@@ -42,7 +45,6 @@ LINE_FIELDS = ("item", "quantity", "unit", "loss_percent")
 ORDER_FIELDS = ("product", "quantity", "due_date")
 PICK_FIELDS = ("lot", "location", "quantity", "override_reason")
 COMPLETE_FIELDS = ("quantity", "lot_code", "expiry", "location")
-_LINE_KEY = re.compile(r"^lines-(\d{1,3})-(item|quantity|unit|loss_percent)$")
 # The complete form's rows, one per lot in the work in progress, named as the API's lines
 # (`returns[2].quantity`, `scrap[2].reason`) with the row's number in the brackets.
 _LEFTOVER_KEY = re.compile(r"^(returns|scrap)\[(\d{1,3})\]\.(lot|quantity|location|reason)$")
@@ -54,7 +56,7 @@ LEFTOVER_LABELS = {"returns": {"lot": _l("Lot"), "quantity": _l("Returned quanti
 
 @bp.context_processor
 def _production_labels():
-    return {"order_status_labels": ORDER_STATUS_LABELS, "timeline_labels": TIMELINE_LABELS}
+    return {"timeline_labels": TIMELINE_LABELS}
 
 
 @bp.app_template_filter("money_exact")
@@ -93,7 +95,7 @@ def recipe_page(sku):
     shown = current
     version = request.args.get("version", "")
     if version:
-        if not version.isdigit():
+        if not is_whole_number(version, MAX_ID):
             raise NotFound(t("{sku} has no recipe version {version}",
                              sku=item.sku, version=version),
                            field="version")
@@ -122,7 +124,7 @@ def new_recipe(sku):
     lines = _recipe_lines(values)
     if action == "add_line":
         lines.append(dict.fromkeys(LINE_FIELDS, ""))
-    elif action.startswith("remove:") and action[7:].isdigit():
+    elif action.startswith("remove:") and is_whole_number(action[7:], 999):
         index = int(action[7:])
         if 0 <= index < len(lines):
             del lines[index]
@@ -150,14 +152,7 @@ def new_recipe(sku):
 
 
 def _recipe_lines(values: dict) -> list[dict[str, str]]:
-    """The editor's rows from `lines-<n>-<field>` fields, in row order."""
-    rows: dict[int, dict[str, str]] = {}
-    for key, value in values.items():
-        match = _LINE_KEY.match(key)
-        if match:
-            row = rows.setdefault(int(match[1]), dict.fromkeys(LINE_FIELDS, ""))
-            row[match[2]] = value.strip()
-    return [rows[n] for n in sorted(rows)]
+    return line_rows(values, LINE_FIELDS)
 
 
 # --- orders -------------------------------------------------------------------------------

@@ -16,12 +16,14 @@ from shopfloor.domain.quantities import ZERO
 from shopfloor.extensions import db
 from shopfloor.models.audit import AuditEvent
 from shopfloor.models.master import Customer, Item, Location
+from shopfloor.models.sales import SalesOrder
 from shopfloor.models.shipping import Shipment, ShipmentLine
 from shopfloor.models.stock import Balance, Lot
 from shopfloor.models.users import User
 from shopfloor.services import shipping
 from shopfloor.services.availability import free_place
 from shopfloor.services.genealogy import ShipmentRow
+from shopfloor.services.lookups import contains
 
 PAGE_SIZE = 50
 
@@ -44,10 +46,6 @@ def _page(query, number: int, size: int = PAGE_SIZE) -> Page:
     return Page(rows[:size], number, len(rows) > size)
 
 
-def _like(text: str) -> str:
-    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
 
 def page_number(value: str | None) -> int:
     try:
@@ -57,12 +55,6 @@ def page_number(value: str | None) -> int:
 
 
 # --- shipping ---------------------------------------------------------------------------------
-
-def customers() -> list[tuple[str, str]]:
-    names = db.session.scalars(sa.select(Customer.name).where(Customer.archived.is_(False))
-                               .order_by(Customer.name))
-    return [(name, name) for name in names]
-
 
 @dataclass
 class ShipLine:
@@ -126,12 +118,18 @@ class ProductSuggestions:
     lots: list[SuggestedLot]
 
 
-def ship_suggestions(on: date, per_item: int = 5) -> list[ProductSuggestions]:
-    """Product lots to ship first, FEFO, per product: the first few of each."""
-    products = list(db.session.execute(
-        sa.select(Item.id, Item.sku, Item.name, Item.unit)
-        .where(Item.kind == "product", Item.archived.is_(False)).order_by(Item.sku)))
-    found = shipping.shipment_suggestions([row.id for row in products], on)
+def ship_suggestions(on: date, per_item: int = 5, order: SalesOrder | None = None
+                     ) -> list[ProductSuggestions]:
+    """Lots to ship first, FEFO, the first few of each product — or, shipping against a
+    sales order, of each item the order still awaits, with its minimum shelf life left."""
+    query = sa.select(Item.id, Item.sku, Item.name, Item.unit).order_by(Item.sku)
+    if order is None:
+        query = query.where(Item.kind == "product", Item.archived.is_(False))
+    else:
+        query = query.where(Item.id.in_(
+            [line.item_id for line in order.lines if line.state().outstanding > 0]))
+    products = list(db.session.execute(query))
+    found = shipping.shipment_suggestions([row.id for row in products], on, order=order)
     codes = {pick.lot_code for picks in found.values() for pick in picks}
     expiry = dict(db.session.execute(sa.select(Lot.code, Lot.expiry)
                                      .where(Lot.code.in_(codes))).all()) if codes else {}
@@ -212,7 +210,7 @@ def audit_events(entity: str | None, key: str | None, username: str | None,
     if entity:
         query = query.where(AuditEvent.entity == entity)
     if key and key.strip():
-        query = query.where(AuditEvent.entity_key.ilike(_like(key), escape="\\"))
+        query = query.where(AuditEvent.entity_key.ilike(contains(key), escape="\\"))
     if username:
         query = query.where(User.username == username)
     page = _page(query, number)

@@ -27,14 +27,15 @@ from shopfloor.domain.errors import DomainError
 from shopfloor.domain.messages import translate
 from shopfloor.domain.quantities import format_quantity
 from shopfloor.http.idempotency import idempotent, request_key
-from shopfloor.services import genealogy, settings, shipping
+from shopfloor.services import genealogy, sales, settings, shipping
 from shopfloor.services.stock import get_lot, today
+from shopfloor.web import choices
 from shopfloor.web.forms import FormErrors, new_idempotency_key
 from shopfloor.web.trace import queries
 
 bp = Blueprint("trace", __name__)
 
-SHIPMENT_FIELDS = ("customer", "reference", "notes")
+SHIPMENT_FIELDS = ("customer", "reference", "notes", "sales_order")
 LINE_FIELDS = ("lot", "quantity", "location")
 LINE_PROBLEMS = {
     "unknown": _l("No lot has this code."),
@@ -101,6 +102,10 @@ def new_shipment():
     rows = _edit_lines(_typed_lines(source), action, source.get("add") or "")
     errors, line_errors = FormErrors(), {}
     on = today()
+    # Shipping against a sales order: its customer, and suggestions for what it awaits.
+    order = sales.get_order(values["sales_order"]) if values["sales_order"] else None
+    if order is not None:
+        values["customer"] = order.customer.name
     if request.method == "POST" and action == "submit":
         data = {**values, "lines": [{"lot": code, "quantity": quantity,
                                      **({"location": place} if place else {})}
@@ -121,8 +126,8 @@ def new_shipment():
     lines = queries.ship_lines(rows, on)
     return render_template(
         "trace/ship.html", values=values, errors=errors, lines=lines, line_errors=line_errors,
-        problems=LINE_PROBLEMS, customers=queries.customers(),
-        suggestions=queries.ship_suggestions(on),
+        problems=LINE_PROBLEMS, customers=choices.customers(),
+        suggestions=queries.ship_suggestions(on, order=order), order=order,
         listed={line.code for line in lines},
         idempotency_key=new_idempotency_key()), 422 if errors else 200
 

@@ -1,0 +1,223 @@
+"""Sales order pages: take an order on the tablet, confirm it, see what it misses and what
+stock could make, plan, ship against it from the phone, print the delivery note, download
+the CSV; late orders on Home. On the candle workshop with 30 candles at FG."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+
+import pytest
+
+from shopfloor.models.master import Customer
+from shopfloor.models.sales import SalesOrder
+from shopfloor.services import master
+from tests.conftest import PASSWORD
+from tests.factories import count_rows, receive, user
+from tests.scenarios import days
+
+
+@pytest.fixture
+def shop(app, workshop):
+    sup = workshop["sup"]
+    receive(app, sup, "CANDLE", workshop["finished"], quantity="20", unit_cost="3",
+            expiry=days(300), lot_code="CANDLE-LATE")
+    receive(app, sup, "CANDLE", workshop["finished"], quantity="10", unit_cost="3",
+            expiry=days(20), lot_code="CANDLE-SOON")
+    with app.app_context():
+        master.create_party(Customer, {"name": "Casa Verde", "address": "Str. Florilor 3"},
+                            user(app, sup))
+    return workshop
+
+
+@pytest.fixture
+def signed_in(client, make_user):
+    def sign_in(role="supervisor"):
+        client.get("/logout")
+        username = make_user(role)
+        client.post("/login", data={"username": username, "password": PASSWORD})
+        return username
+
+    return sign_in
+
+
+def text_of(response) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
+
+
+def new_order(client, lines, **fields):
+    form = {"customer": "Casa Verde", "action": "save", "idempotency_key": uuid.uuid4().hex,
+            **fields}
+    for n, line in enumerate(lines):
+        for name, value in line.items():
+            form[f"lines-{n}-{name}"] = value
+    return client.post("/sales-orders/new", data=form)
+
+
+def test_a_supervisor_takes_an_order_on_the_form_and_confirms_it(shop, client, signed_in, app):
+    signed_in("supervisor")
+    form = client.get("/sales-orders/new")
+    assert form.status_code == 200
+    page = form.get_data(as_text=True)
+    for name in ('name="customer"', 'name="due_date"', 'name="min_shelf_life_days"',
+                 'name="lines-0-item"', 'name="lines-0-quantity"', 'name="lines-0-unit"',
+                 'name="lines-0-price"', 'name="idempotency_key"'):
+        assert name in page
+    made = new_order(client, [{"item": "CANDLE", "quantity": "40", "price": "18.50"}],
+                     reference="#1042", due_date=days(3))
+    assert made.status_code == 302 and made.headers["Location"].endswith("/sales-orders/SO-000001")
+    page = text_of(client.get("/sales-orders/SO-000001"))
+    assert "SO-000001 · Casa Verde" in page and "Draft" in page and "#1042" in page
+    assert "A draft holds nothing" in page
+    confirmed = client.post("/sales-orders/SO-000001", data={"action": "confirm"},
+                            follow_redirects=True)
+    page = text_of(confirmed)
+    assert "Confirmed: what is in stock is reserved; 1 line is short." in page
+    # 30 candles held, 10 short; 5 kg of wax makes 5.26 kg of base, enough for 29 candles.
+    assert "Reserved 30 pcs" in page and "Shortage 10 pcs" in page and "short 10 pcs" in page
+    assert "Stock makes 29 pcs now: enough for the shortage." in page
+    assert "Ship against this order" in page
+
+
+def test_can_make_names_the_limiting_material_when_stock_falls_short(shop, client, signed_in):
+    signed_in("supervisor")
+    new_order(client, [{"item": "CANDLE", "quantity": "60"}])
+    page = text_of(client.post("/sales-orders/SO-000001", data={"action": "confirm"},
+                               follow_redirects=True))
+    assert "Stock makes only 29 pcs now. Limited by WAX." in page
+
+
+def test_planning_from_the_page_links_the_production_orders(shop, client, signed_in):
+    signed_in("supervisor")
+    new_order(client, [{"item": "CANDLE", "quantity": "40"}])
+    client.post("/sales-orders/SO-000001", data={"action": "confirm"})
+    page = text_of(client.post("/sales-orders/SO-000001", data={"action": "plan"},
+                               follow_redirects=True))
+    assert "Production orders planned: MO-" in page
+    assert re.search(r"MO-\d+ 10 pcs CANDLE Draft", page), page
+    again = text_of(client.post("/sales-orders/SO-000001", data={"action": "plan"},
+                                follow_redirects=True))
+    assert "Nothing to plan" in again
+
+
+def test_a_bad_line_is_refused_in_place_and_nothing_is_saved(shop, client, signed_in, app):
+    signed_in("supervisor")
+    refused = new_order(client, [{"item": "CANDLE", "quantity": "2"},
+                                 {"item": "CANDLE", "quantity": "1", "unit": "kg"}])
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    # The message sits in the second line's card, which is marked for the thumb.
+    card = page.split('id="l-1-item"')[0].rsplit('<div class="card', 1)[1]
+    assert "has-error" in card
+    assert "line 2:" in text_of(refused)
+    assert count_rows(app, SalesOrder) == 0
+    for fields, label in (({"customer": ""}, "Customer"),
+                          ({"min_shelf_life_days": "²"}, "Minimum shelf life (days)"),
+                          ({"due_date": "tomorrow"}, "Due date")):
+        refused = new_order(client, [{"item": "CANDLE", "quantity": "1"}], **fields)
+        assert refused.status_code == 422, fields
+        name = next(iter(fields))
+        error = refused.get_data(as_text=True).split(f'id="f-{name}-error">')[1].split("<")[0]
+        assert error.startswith(label), error
+    assert count_rows(app, SalesOrder) == 0
+
+
+def test_add_and_remove_line_keep_what_was_typed(shop, client, signed_in):
+    signed_in("supervisor")
+    page = client.get("/sales-orders/new", query_string={
+        "customer": "Casa Verde", "lines-0-item": "CANDLE", "lines-0-quantity": "5",
+        "action": "add_line"}).get_data(as_text=True)
+    assert 'name="lines-1-item"' in page and 'value="5"' in page
+    page = client.get("/sales-orders/new", query_string={
+        "lines-0-item": "CANDLE", "lines-0-quantity": "5", "lines-1-item": "JAR",
+        "lines-1-quantity": "2", "action": "remove:0"}).get_data(as_text=True)
+    assert 'name="lines-1-item"' not in page and 'value="2"' in page
+
+
+def test_shipping_against_the_order_from_its_page(shop, client, signed_in, app):
+    signed_in("supervisor")
+    new_order(client, [{"item": "CANDLE", "quantity": "12"}], min_shelf_life_days="30")
+    client.post("/sales-orders/SO-000001", data={"action": "confirm"})
+    signed_in("operator")
+    form = client.get("/shipments/new?sales_order=SO-000001")
+    page = form.get_data(as_text=True)
+    assert 'name="sales_order" value="SO-000001"' in page
+    assert "to ship 12 pcs" in text_of(form)
+    # Only the lot with 30 days left is suggested; the one expiring in 20 is not.
+    assert "CANDLE-LATE" in page and "CANDLE-SOON" not in page
+    shipped = client.post("/shipments/new", data={
+        "sales_order": "SO-000001", "customer": "Casa Verde", "lot": "CANDLE-LATE",
+        "quantity": "5", "action": "submit", "idempotency_key": "s" * 32})
+    assert shipped.status_code == 302, text_of(shipped)
+    page = text_of(client.get("/sales-orders/SO-000001"))
+    assert "Partly shipped" in page and "Shipped 5 pcs" in page and "SH-000001" in page
+    note = text_of(client.get("/sales-orders/SO-000001/delivery-note"))
+    assert "Delivery note SO-000001" in note and "Str. Florilor 3" in note
+    assert "CANDLE-LATE" in note and "12 pcs 5 pcs 7 pcs" in note
+    too_many = client.post("/shipments/new", data={
+        "sales_order": "SO-000001", "customer": "Casa Verde", "lot": "CANDLE-LATE",
+        "quantity": "8", "action": "submit", "idempotency_key": "t" * 32})
+    assert too_many.status_code == 422
+    assert "awaits only 7" in text_of(too_many)
+    assert "Shipped 5 pcs" in text_of(client.get("/sales-orders/SO-000001"))
+
+
+def test_operators_see_orders_and_the_days_list_but_do_not_run_them(shop, client, signed_in):
+    signed_in("supervisor")
+    new_order(client, [{"item": "CANDLE", "quantity": "3"}], due_date=days(0))
+    new_order(client, [{"item": "CANDLE", "quantity": "2"}], due_date=days(9))
+    client.post("/sales-orders/SO-000001", data={"action": "confirm"})
+    client.post("/sales-orders/SO-000002", data={"action": "confirm"})
+    signed_in("operator")
+    assert "SO-000002" in text_of(client.get("/sales-orders"))
+    today = text_of(client.get("/sales-orders/to-ship"))
+    assert "SO-000001" in today and "SO-000002" not in today and "Ship SO-000001" in today
+    page = client.get("/sales-orders/SO-000001").get_data(as_text=True)
+    assert 'value="cancel"' not in page and "Ship against this order" in page
+    assert client.post("/sales-orders/SO-000001", data={"action": "cancel"}).status_code == 403
+    assert client.get("/sales-orders/new").status_code == 403
+
+
+def test_late_orders_are_alerts_on_home(shop, client, signed_in, app):
+    signed_in("supervisor")
+    new_order(client, [{"item": "CANDLE", "quantity": "3"}], due_date=days(-2))
+    new_order(client, [{"item": "CANDLE", "quantity": "3"}], due_date=days(2))
+    signed_in("operator")
+    home = text_of(client.get("/"))
+    assert "Late sales orders" in home and "SO-000001" in home and "SO-000002" not in home
+
+
+def test_the_list_filters_and_downloads_orders_and_lines(shop, client, signed_in):
+    signed_in("supervisor")
+    new_order(client, [{"item": "CANDLE", "quantity": "3", "price": "18.5"},
+                       {"item": "JAR", "quantity": "2"}], reference="=HYPERLINK(1)")
+    new_order(client, [{"item": "CANDLE", "quantity": "1"}])
+    client.post("/sales-orders/SO-000002", data={"action": "cancel"})
+    def listed(query=""):
+        page = client.get(f"/sales-orders{query}").get_data(as_text=True)
+        return re.findall(r'href="/sales-orders/(SO-\d+)"', page)
+
+    assert listed() == ["SO-000001"]  # open orders by default
+    assert listed("?status=cancelled") == ["SO-000002"]
+    assert listed("?status=all") == ["SO-000002", "SO-000001"]
+    assert listed("?status=all&customer=Nobody") == []
+    assert listed("?status=all&customer=casa") == ["SO-000002", "SO-000001"]
+    response = client.get("/sales-orders?format=csv&status=all")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [(row["number"], row["line"], row["item"], row["quantity"]) for row in rows] == [
+        ("SO-000002", "1", "CANDLE", "1"), ("SO-000001", "1", "CANDLE", "3"),
+        ("SO-000001", "2", "JAR", "2")]
+    assert rows[1]["price"] == "18.50" and rows[1]["reference"] == "'=HYPERLINK(1)"
+
+
+def test_the_pages_read_in_romanian(shop, client, signed_in):
+    signed_in("supervisor")
+    new_order(client, [{"item": "CANDLE", "quantity": "1500"}])
+    client.post("/sales-orders/SO-000001", data={"action": "confirm"})
+    client.post("/language", data={"language": "ro"})
+    page = text_of(client.get("/sales-orders/SO-000001"))
+    assert "Confirmată" in page and "1.500 buc" in page
+    assert "Comenzi de vânzare" in text_of(client.get("/sales-orders"))
