@@ -234,3 +234,64 @@ def plan_for_shortages(recipes: Mapping[str, rules.Recipe],
                 orders.append(PlannedOrder(row.item, row.shortage, False))
         plans.append(orders)
     return plans
+
+
+# --- what was sold, what it cost, what it earned ------------------------------------------------
+
+@dataclass(frozen=True)
+class Sold:
+    """One shipped lot quantity as the sales report sees it: at the order line's price (None
+    when shipped without an order, or the line has no price) and at the lot's own cost."""
+
+    item: str
+    customer: str
+    order: str | None
+    quantity: Decimal
+    price: Decimal | None
+    unit_cost: Decimal
+
+
+@dataclass
+class SalesTotal:
+    """Revenue and cost of goods sold of one product, customer or order. The margin is
+    against the prices: goods shipped without a price count in `cost` and `unpriced` but
+    not in the margin, which would otherwise read as a loss."""
+
+    key: str
+    quantity: Decimal = ZERO
+    revenue: Decimal = ZERO
+    cost: Decimal = ZERO
+    priced_cost: Decimal = ZERO
+    unpriced: Decimal = ZERO
+
+    @property
+    def margin(self) -> Decimal:
+        return self.revenue - self.priced_cost
+
+    @property
+    def margin_percent(self) -> Decimal | None:
+        if not self.revenue:
+            return None
+        return (self.margin * 100 / self.revenue).quantize(Decimal("0.1"))
+
+    def add(self, sold: Sold) -> None:
+        cost = sold.quantity * sold.unit_cost
+        self.quantity += sold.quantity
+        self.cost += cost
+        if sold.price is None:
+            self.unpriced += sold.quantity
+        else:
+            self.revenue += sold.quantity * sold.price
+            self.priced_cost += cost
+
+
+def sales_totals(sold: Iterable[Sold], key) -> list[SalesTotal]:
+    """Totals per `key(sold)` (a product, a customer, an order), largest revenue first.
+    Exact: rounding to the cent is for showing."""
+    totals: dict[str, SalesTotal] = {}
+    for row in sold:
+        name = key(row)
+        if name is None:
+            continue
+        totals.setdefault(name, SalesTotal(name)).add(row)
+    return sorted(totals.values(), key=lambda total: (-total.revenue, -total.cost, total.key))

@@ -1,5 +1,6 @@
-"""Reports: inventory value, production cost per batch, material usage and turnover, and
-the movement history. Each is a few grouped queries over the ledger and balances."""
+"""Reports: inventory value, production cost per batch, material usage and turnover, sales
+with their cost of goods and margin, and the movement history. Each is a few grouped queries
+over the ledger and balances."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from shopfloor.domain import order_lifecycle as lifecycle
+from shopfloor.domain import sales as sales_rules
 from shopfloor.domain.costing import variance, yield_variance
 from shopfloor.domain.quantities import ZERO, round_money
 from shopfloor.extensions import db
-from shopfloor.models.master import Item, Location
+from shopfloor.models.master import Customer, Item, Location
 from shopfloor.models.production import ProductionOrder
+from shopfloor.models.sales import SalesOrder, SalesOrderLine
+from shopfloor.models.shipping import Shipment, ShipmentLine
 from shopfloor.models.stock import Balance, Lot, StockMove
 from shopfloor.models.users import User
 from shopfloor.services.availability import ON_HAND
@@ -201,6 +205,72 @@ def usage(weeks: int = 12, on: date | None = None, item_ids=None) -> list[Usage]
 
 
 # --- movement history ---------------------------------------------------------------------
+
+# --- sales, cost of goods sold and margin ------------------------------------------------------
+
+@dataclass
+class SalesReport:
+    start: date
+    end: date
+    by_product: list[sales_rules.SalesTotal]
+    by_customer: list[sales_rules.SalesTotal]
+    by_order: list[sales_rules.SalesTotal]
+    units: dict[str, str]  # product SKU → its unit
+
+
+@dataclass(frozen=True)
+class SoldRow:
+    shipped_on: date
+    shipment: str
+    lot: str
+    unit: str
+    sold: sales_rules.Sold
+
+
+def sold_between(start: date, end: date, *, order_id: int | None = None) -> list[SoldRow]:
+    """Every shipped lot quantity from `start` to `end` (inclusive; or of one sales order,
+    whenever shipped), at the price of the order's line of its item and the lot's cost."""
+    price = (sa.select(SalesOrderLine.price)
+             .where(SalesOrderLine.order_id == Shipment.sales_order_id,
+                    SalesOrderLine.item_id == Lot.item_id)
+             .order_by(SalesOrderLine.position).limit(1).correlate(Shipment, Lot)
+             .scalar_subquery())
+    query = (sa.select(Shipment.shipped_on, Shipment.number, Lot.code, Item.sku, Item.unit,
+                       Customer.name, SalesOrder.number, ShipmentLine.quantity, price,
+                       Lot.unit_cost)
+             .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
+             .join(Lot, Lot.id == ShipmentLine.lot_id).join(Item, Item.id == Lot.item_id)
+             .join(Customer, Customer.id == Shipment.customer_id)
+             .outerjoin(SalesOrder, SalesOrder.id == Shipment.sales_order_id)
+             .order_by(Shipment.shipped_on, Shipment.id, ShipmentLine.id))
+    if order_id is not None:
+        query = query.where(Shipment.sales_order_id == order_id)
+    else:
+        query = query.where(Shipment.shipped_on.between(start, end))
+    return [SoldRow(shipped_on, shipment, lot, unit,
+                    sales_rules.Sold(sku, customer, order, quantity, unit_price, unit_cost))
+            for shipped_on, shipment, lot, sku, unit, customer, order, quantity, unit_price,
+            unit_cost in db.session.execute(query)]
+
+
+def sales(start: date, end: date) -> SalesReport:
+    """Sales by product, by customer and by order over a period: revenue at the orders'
+    prices, cost of goods sold at the actual cost of the lots shipped, and the margin."""
+    rows = sold_between(start, end)
+    sold = [row.sold for row in rows]
+    return SalesReport(start, end,
+                       sales_rules.sales_totals(sold, lambda s: s.item),
+                       sales_rules.sales_totals(sold, lambda s: s.customer),
+                       sales_rules.sales_totals(sold, lambda s: s.order),
+                       {row.sold.item: row.unit for row in rows})
+
+
+def order_margin(order: SalesOrder) -> sales_rules.SalesTotal | None:
+    """What an order's shipments earned and cost so far (None before the first)."""
+    totals = sales_rules.sales_totals((row.sold for row in sold_between(
+        date.min, date.max, order_id=order.id)), lambda s: s.order)
+    return totals[0] if totals else None
+
 
 @dataclass
 class MoveFilter:

@@ -144,6 +144,7 @@ EXPECTED = {
     "office.purchase_order": "operator",  # read, and receive against a sent order's lines
     "office.edit_purchase_order": "supervisor",
     "office.purchase_order_print": "supervisor",
+    "office.sales_report": "supervisor",
     "office.reports_home": "supervisor",
     "office.valuation": "supervisor",
     "office.stock_report": "supervisor",

@@ -221,3 +221,37 @@ def test_the_pages_read_in_romanian(shop, client, signed_in):
     page = text_of(client.get("/sales-orders/SO-000001"))
     assert "Confirmată" in page and "1.500 buc" in page
     assert "Comenzi de vânzare" in text_of(client.get("/sales-orders"))
+
+
+def test_the_sales_report_adds_revenue_cost_of_goods_and_margin(shop, client, signed_in, api):
+    signed_in("supervisor")
+    new_order(client, [{"item": "CANDLE", "quantity": "12", "price": "18.50"}])
+    client.post("/sales-orders/SO-000001", data={"action": "confirm"})
+    shipped = api("operator").post("/api/v1/shipments", json={
+        "customer": "Casa Verde", "sales_order": "SO-000001",
+        "lines": [{"lot": "CANDLE-SOON", "quantity": "10"}, {"lot": "CANDLE-LATE",
+                                                               "quantity": "2"}]})
+    assert shipped.status_code == 201, shipped.get_json()
+    # Shipped without an order: in the cost of goods, not in the margin.
+    assert api("operator").post("/api/v1/shipments", json={
+        "customer": "Casa Verde", "lines": [{"lot": "CANDLE-LATE", "quantity": "1"}]}
+    ).status_code == 201
+    page = text_of(client.get("/reports/sales"))
+    # 12 × 18.50 = 222.00 revenue; 13 candles at 3.00 = 39.00 cost; margin 222 − 36 = 186.
+    assert "By product CANDLE 13 pcs Revenue €222.00 Cost of goods sold €39.00 " \
+           "Margin €186.00 (83.8 %)" in page
+    assert "1 shipped without a price" in page
+    assert "By sales order SO-000001 Revenue €222.00 Cost of goods sold €36.00" in page
+    order_page = text_of(client.get("/sales-orders/SO-000001"))
+    assert "Revenue €222.00 Cost of goods sold €36.00 Margin €186.00" in order_page
+    rows = list(csv.DictReader(io.StringIO(
+        client.get("/reports/sales?format=csv").get_data(as_text=True))))
+    assert [(r["lot"], r["quantity"], r["price"], r["revenue"], r["cost"]) for r in rows] == [
+        ("CANDLE-SOON", "10", "18.50", "185.00", "30.00"),
+        ("CANDLE-LATE", "2", "18.50", "37.00", "6.00"), ("CANDLE-LATE", "1", "", "", "3.00")]
+    empty = text_of(client.get(f"/reports/sales?from={days(-90)}&to={days(-60)}"))
+    assert "Nothing shipped in this period." in empty
+    assert client.get("/reports/sales?from=yesterday").status_code == 302
+    signed_in("operator")
+    assert client.get("/reports/sales").status_code == 403
+    assert "Cost of goods sold" not in text_of(client.get("/sales-orders/SO-000001"))

@@ -212,3 +212,23 @@ def test_lines_planned_together_do_not_count_the_same_intermediate_twice():
                                              {"BASE": D(1000)})
     assert [p.item for p in first] == ["CANDLE"]
     assert [(p.item, p.quantity) for p in second] == [("CANDLE", D(5)), ("BASE", D(1000))]
+
+
+def test_sales_totals_add_revenue_and_cost_exactly_and_leave_unpriced_goods_out_of_margin():
+    sold = [sales.Sold("CANDLE", "Casa", "SO-1", Decimal("3"), Decimal("18.50"), Decimal("3.1")),
+            sales.Sold("CANDLE", "Casa", "SO-1", Decimal("2"), Decimal("18.50"), Decimal("2.9")),
+            sales.Sold("CANDLE", "Stall", None, Decimal("1"), None, Decimal("3")),
+            sales.Sold("SOAP", "Stall", "SO-2", Decimal("0.5"), Decimal("1"), Decimal("0.3333"))]
+    product = {t.key: t for t in sales.sales_totals(sold, lambda s: s.item)}
+    candle = product["CANDLE"]
+    assert (candle.quantity, candle.revenue, candle.cost) == (Decimal("6"), Decimal("92.50"),
+                                                              Decimal("18.1"))
+    assert candle.unpriced == Decimal("1") and candle.margin == Decimal("77.40")
+    assert candle.margin_percent == Decimal("83.7")
+    assert product["SOAP"].cost == Decimal("0.16665")  # exact, not rounded to the cent
+    by_order = sales.sales_totals(sold, lambda s: s.order)
+    assert [t.key for t in by_order] == ["SO-1", "SO-2"]  # no order, no row
+    customers = sales.sales_totals(sold, lambda s: s.customer)
+    assert [t.key for t in customers] == ["Casa", "Stall"]
+    assert customers[1].margin_percent == Decimal("66.7")  # 0.33335 on 0.50
+    assert sales.SalesTotal("X").margin_percent is None

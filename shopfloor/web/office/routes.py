@@ -3,6 +3,8 @@ settings. Thin views over services.purchasing, services.reports and services.set
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import (
     Blueprint,
     flash,
@@ -16,12 +18,13 @@ from flask_login import current_user
 
 from shopfloor.access import allow
 from shopfloor.domain.errors import DomainError
-from shopfloor.domain.quantities import MAX_ID, format_quantity, round_money
+from shopfloor.domain.quantities import MAX_ID, format_quantity, money_to_api, round_money
 from shopfloor.http.downloads import csv_download
 from shopfloor.http.idempotency import idempotent
 from shopfloor.models.purchasing import PO_STATUSES
 from shopfloor.services import fields as read
 from shopfloor.services import purchasing, reports, settings, stock, stock_queries
+from shopfloor.services.exports import csv_text
 from shopfloor.web import charts, choices
 from shopfloor.web.forms import FormErrors, new_idempotency_key
 
@@ -176,6 +179,35 @@ def batches():
              f"{b.order.overhead_cost:.2f}", f"{b.order.total_cost:.2f}",
              format_quantity(b.unit_cost), b.order.output_lot.code] for b in found])
     return render_template("office/batches.html", batches=found)
+
+
+@bp.route("/reports/sales")
+@allow("supervisor")
+def sales_report():
+    """Sales by product, customer and order over a period (the last 30 days unless asked),
+    with the cost of the lots shipped and the margin against the orders' prices."""
+    end = stock.today()
+    try:
+        end = read.iso_date(request.args, "to") or end
+        start = read.iso_date(request.args, "from") or end - timedelta(days=29)
+    except DomainError as error:
+        flash(FormErrors.from_error(error)["general"], "error")
+        return redirect(url_for("office.sales_report"))
+    if start > end:
+        start, end = end, start
+    if request.args.get("format") == "csv":
+        return csv_download(f"sales-{start.isoformat()}-{end.isoformat()}.csv", [
+            "shipped_on", "shipment", "order", "customer", "item", "lot", "quantity", "unit",
+            "price", "revenue", "unit_cost", "cost"], lambda: (
+            [row.shipped_on.isoformat(), row.shipment, row.sold.order or "",
+             csv_text(row.sold.customer), csv_text(row.sold.item), csv_text(row.lot),
+             format_quantity(row.sold.quantity), row.unit,
+             "" if row.sold.price is None else money_to_api(row.sold.price),
+             "" if row.sold.price is None else money_to_api(row.sold.quantity * row.sold.price),
+             money_to_api(row.sold.unit_cost),
+             money_to_api(row.sold.quantity * row.sold.unit_cost)]
+            for row in reports.sold_between(start, end)))
+    return render_template("office/sales_report.html", report=reports.sales(start, end))
 
 
 @bp.route("/reports/usage")

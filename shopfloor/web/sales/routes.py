@@ -18,7 +18,7 @@ from shopfloor.domain.quantities import format_quantity, is_whole_number
 from shopfloor.domain.units import UNIT_CHOICES
 from shopfloor.http.downloads import csv_download
 from shopfloor.http.idempotency import idempotent
-from shopfloor.services import sales, settings
+from shopfloor.services import reports, sales, settings
 from shopfloor.services.clock import today
 from shopfloor.services.exports import csv_text
 from shopfloor.web import choices
@@ -148,6 +148,7 @@ def _order_page(order, errors: FormErrors):
     return render_template(
         "sales/order.html", order=order, errors=errors, lines=sales.outlook(order, on),
         shipments=sales.shipments_of(order), made=sales.production_orders_of(order),
+        margin=reports.order_margin(order) if current_user.can("supervisor") else None,
         late=order.due_on is not None and order.due_on < on
         and order.status in rules.OPEN_STATUSES,
         may_confirm=rules.can_confirm(order.status), may_plan=rules.can_plan(order.status),
