@@ -110,6 +110,10 @@ TARGETS = [
     Target("recall", "full recall report p95 <= 2 s", _at_most("recall", 2000)),
     Target("receipt", "receipt at N <= 1.5x receipt at the small N (p50)", _receipt_growth),
     Target("valuation", "valuation p95 <= 5 s", _at_most("valuation", 5000)),
+    Target("confirm_20", "confirm a 20-line sales order p95 <= 40x healthz p50",
+           _ratio_at_most("confirm_20", 40)),
+    Target("sales_order_page", "sales order page p95 <= 10x healthz p50",
+           _ratio_at_most("sales_order_page", 10)),
 ]
 
 
@@ -416,6 +420,7 @@ def run_scenarios(client: Client, hot: dict, *, full: bool, samples: int) -> dic
         figures["valuation"] = measure(
             "valuation", lambda n: client.get("/api/v1/reports/valuation"), warm=2,
             samples=max(5, samples // 2))
+        figures.update(sales_scenarios(client, samples))
         for name, orders, components in (("complete_20", hot["ready_20"], 20),
                                          ("complete_200", hot["ready_200"],
                                           hot.get("library_components", 200))):
@@ -430,6 +435,32 @@ def run_scenarios(client: Client, hot: dict, *, full: bool, samples: int) -> dic
     figures["receipt"] = measure(
         "receipt", lambda n: client.post("/api/v1/receipts", receipt),
         warm=10, samples=max(samples, 30))
+    return figures
+
+
+def sales_scenarios(client: Client, samples: int) -> dict:
+    """Confirming a sales order of 20 lines (20 products, some short, so confirming counts
+    real reservations) and the order's page (with what stock could make of the shortages),
+    on drafts the bench takes first."""
+    customer = "Bench customer"
+    made = client.post("/api/v1/customers", {"name": customer})
+    if made.status not in (201, 409):
+        raise RuntimeError(f"could not make the bench customer ({made.status})")
+    products = json.loads(_succeed("items", client.get("/api/v1/items?kind=product")).body)
+    lines = [{"item": product["sku"], "quantity": "3", "price": "9.90"}
+             for product in products[:20]]
+    count = max(samples, 20) + 3
+    numbers = [json.loads(_succeed("sales order", client.post(
+        "/api/v1/sales-orders", {"customer": customer, "lines": lines})).body)["number"]
+        for _ in range(count)]
+    figures = {"confirm_20": measure(
+        "confirm_20", lambda n: request(client.port, "POST",
+                                        f"/api/v1/sales-orders/{numbers[n]}/confirm",
+                                        headers=client.api),
+        warm=3, samples=count - 3, note={"lines": len(lines)})}
+    figures["sales_order_page"] = measure(
+        "sales_order_page", lambda n: client.page(f"/sales-orders/{numbers[-1]}"),
+        warm=5, samples=max(samples * 2, 50), note={"lines": len(lines)})
     return figures
 
 
@@ -482,6 +513,8 @@ ROWS = [("healthz", "GET /healthz (the floor)"), ("scan", "GET /api/v1/scan?code
         ("complete_20", "complete, 20 components"), ("complete_200", "complete, 200 components"),
         ("trace_backward", "trace backward"), ("trace_forward", "trace forward"),
         ("recall", "recall report"), ("valuation", "valuation report"),
+        ("confirm_20", "confirm sales order, 20 lines"),
+        ("sales_order_page", "GET /sales-orders/<n> (HTML)"),
         ("receipt", "POST /api/v1/receipts")]
 
 

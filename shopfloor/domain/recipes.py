@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 from fractions import Fraction
+from types import MappingProxyType
 
 from .errors import NotFound, ValidationError
 from .messages import t
@@ -68,14 +69,20 @@ class Recipe:
                 raise ValidationError(t("{name} must not be negative", name=name.replace("_", " ")),
                                       field=name)
 
-    def per_unit(self) -> dict[str, Fraction]:
+    def per_unit(self) -> Mapping[str, Fraction]:
         """Exact gross quantity of each component per one unit of the item (lines for the
-        same component added up)."""
-        needs: dict[str, Fraction] = {}
-        for line in self.lines:
-            needs[line.item] = needs.get(line.item, Fraction(0)) + line.gross_quantity
-        yield_quantity = Fraction(self.yield_quantity)
-        return {item: need / yield_quantity for item, need in needs.items()}
+        same component added up). Worked out once per recipe: can-make asks it of the same
+        recipes dozens of times while it bisects."""
+        cached = self.__dict__.get("_per_unit")
+        if cached is None:
+            needs: dict[str, Fraction] = {}
+            for line in self.lines:
+                needs[line.item] = needs.get(line.item, Fraction(0)) + line.gross_quantity
+            yield_quantity = Fraction(self.yield_quantity)
+            cached = MappingProxyType({item: need / yield_quantity
+                                       for item, need in needs.items()})
+            object.__setattr__(self, "_per_unit", cached)  # frozen, but not a field
+        return cached
 
 
 @dataclass(frozen=True)
@@ -195,9 +202,15 @@ def can_make(
     recipes: Mapping[str, Recipe],
     item: str,
     available: Mapping[str, Decimal],
+    places: int = QUANTITY_PLACES,
+    at_most: Decimal | None = None,
 ) -> tuple[Decimal, str | None]:
     """The most of `item` that the stock allows, through every level, and the item that
     limits it (None only if nothing limits it, which a recipe with lines cannot be).
+    `places=0` asks for whole units (pieces) only: the same answer rounded down, found
+    in fewer steps, and the limiting item is what stops one more piece. `at_most` stops the
+    search there (the answer is then at most that): "can we make this much?" takes a few
+    steps instead of a bisection over everything the stock allows.
 
     An intermediate counts with its stock plus what could be made of it. The answer is the
     largest quantity on the six-place grid for which `explode` leaves nothing short that
@@ -207,20 +220,24 @@ def can_make(
     """
     _recipe(recipes, item)
     _refuse_cycles(recipes, item)
-    step = Decimal(1).scaleb(-QUANTITY_PLACES)
+    step = Decimal(1).scaleb(-places)
 
     def feasible(units: int) -> bool:
         rows = explode(recipes, item, Decimal(units) * step, available)
         return not unmakeable(rows, recipes)
 
-    low, high = 0, _upper_bound_units(recipes, item, available) + 1  # feasible(low)
+    if at_most is not None:
+        bound = int(Decimal(at_most).scaleb(places).to_integral_value(ROUND_UP))
+    else:
+        bound = _upper_bound_units(recipes, item, available) // 10 ** (QUANTITY_PLACES - places)
+    low, high = 0, bound + 1  # feasible(low)
     while high - low > 1:
         middle = (low + high) // 2
         if feasible(middle):
             low = middle
         else:
             high = middle
-    best = round_fraction(Fraction(low, 10**QUANTITY_PLACES), QUANTITY_PLACES, ROUND_DOWN)
+    best = round_fraction(Fraction(low, 10**places), places, ROUND_DOWN)
     rows = explode(recipes, item, best + step, available)
     limiting = unmakeable(rows, recipes)
     return best, limiting[0].item if limiting else None

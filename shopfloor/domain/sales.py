@@ -182,9 +182,9 @@ def suggest_for_line(lots: Iterable[fefo.StockLot], quantity: Decimal, today: da
 
 @dataclass(frozen=True)
 class CanMake:
-    """How much of an item the stock allows making now through every recipe level, what
-    limits it, and whether that covers the line's shortage. `makeable` is None for an item
-    without a recipe (it can only be bought)."""
+    """Whether the stock makes a line's shortage now through every recipe level, and if not,
+    how much of it (`makeable`, at most the shortage) and what limits it. `makeable` is
+    None for an item without a recipe (it can only be bought)."""
 
     makeable: Decimal | None
     limiting: str | None
@@ -195,10 +195,11 @@ def can_make_now(recipes: Mapping[str, rules.Recipe], item: str, shortage: Decim
                  available: Mapping[str, Decimal], whole: bool = False) -> CanMake:
     if item not in recipes:
         return CanMake(None, None, shortage <= 0)
-    quantity, limiting = rules.can_make(recipes, item, available)
-    if whole:
-        quantity = rules.whole_units(quantity)
-    return CanMake(quantity, limiting, quantity >= shortage)
+    # Searched up to the shortage only: whether it can be made, and if not, how much can.
+    quantity, limiting = rules.can_make(recipes, item, available, at_most=shortage,
+                                        **({"places": 0} if whole else {}))
+    covers = quantity >= shortage
+    return CanMake(quantity, None if covers else limiting, covers)
 
 
 @dataclass(frozen=True)

@@ -290,6 +290,27 @@ def test_can_make_is_exactly_the_most_that_explosion_finds_feasible(bom):
     assert more and limiting == more[0].item
 
 
+@given(small_bom())
+def test_can_make_in_whole_units_is_the_six_place_answer_rounded_down(bom):
+    recipes, stock = bom
+    exact, _limiting = can_make(recipes, "P", stock)
+    pieces, limiting = can_make(recipes, "P", stock, places=0)
+    assert pieces == whole_units(exact)
+    more = unmakeable(explode(recipes, "P", pieces + 1, stock), recipes)
+    assert more and limiting == more[0].item
+
+
+@given(small_bom())
+def test_can_make_up_to_a_quantity_stops_there_and_never_promises_more(bom):
+    recipes, stock = bom
+    exact, _limiting = can_make(recipes, "P", stock)
+    wanted = exact / 2
+    capped, _limiting = can_make(recipes, "P", stock, at_most=wanted)
+    assert wanted <= capped <= exact
+    assert unmakeable(explode(recipes, "P", capped, stock), recipes) == []
+    assert can_make(recipes, "P", stock, at_most=exact + 5)[0] == exact
+
+
 # -- expected cost ------------------------------------------------------------------------
 
 

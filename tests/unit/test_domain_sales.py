@@ -172,11 +172,15 @@ def candle_shop():
 
 
 def test_can_make_counts_through_every_recipe_level_and_names_the_limit():
-    # 2000 g wax and 100 g oil make 2000 g base = 10 candles; 50 wicks do not limit.
+    # 2000 g wax and 100 g oil make 2000 g base = 10 candles: 8 can be made, and the answer
+    # stops at the shortage (nothing limits what is asked).
     answer = sales.can_make_now(candle_shop(), "CANDLE", D(8),
                                 {"WAX": D(1900), "OIL": D(100), "WICK": D(50)}, whole=True)
-    assert answer.makeable == D(10)
-    assert answer.covers
+    assert (answer.makeable, answer.covers, answer.limiting) == (D(8), True, None)
+    # 12 cannot: 10 can, and wax or oil stops the eleventh.
+    answer = sales.can_make_now(candle_shop(), "CANDLE", D(12),
+                                {"WAX": D(1900), "OIL": D(100), "WICK": D(50)}, whole=True)
+    assert (answer.makeable, answer.covers) == (D(10), False)
     assert answer.limiting in ("WAX", "OIL")
 
 
