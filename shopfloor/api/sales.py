@@ -20,7 +20,13 @@ from shopfloor.services import sales
 NUMBER = {"number": "The sales order's number (SO-000001)."}
 
 
-def sales_order_json(order) -> dict:
+def sales_order_json(order, shipments=None, made=None) -> dict:
+    """The order as §8.1 shows it; `shipments` (numbers) and `made` (production orders)
+    when the caller loaded them for many orders at once."""
+    if shipments is None:
+        shipments = sales.shipment_numbers_by_order([order])[order.id]
+    if made is None:
+        made = sales.production_orders_of(order)
     return {
         "number": order.number, "status": order.status, "customer": order.customer.name,
         "reference": order.reference, "due_date": order.due_on,
@@ -32,11 +38,11 @@ def sales_order_json(order) -> dict:
                    "shipped": out.quantity(line.shipped),
                    "shortage": out.quantity(line.state().shortage)}
                   for line in order.lines],
-        "shipments": [shipment.number for shipment in sales.shipments_of(order)],
-        "production_orders": [{"number": made.number, "product": made.item.sku,
-                               "quantity": out.quantity(made.planned_quantity),
-                               "status": made.status}
-                              for made in sales.production_orders_of(order)],
+        "shipments": shipments,
+        "production_orders": [{"number": planned.number, "product": planned.item.sku,
+                               "quantity": out.quantity(planned.planned_quantity),
+                               "status": planned.status}
+                              for planned in made],
     }
 
 
@@ -55,7 +61,10 @@ def create_sales_order():
            answer=list[S.SalesOrder],
            query=(Query("status", T.choice(rules.STATUSES), "Only orders in this status."),))
 def list_sales_orders():
-    return [sales_order_json(order) for order in sales.list_orders(request.args.get("status"))]
+    orders = sales.list_orders(request.args.get("status"))
+    shipments = sales.shipment_numbers_by_order(orders)
+    made = sales.production_orders_by_order(orders)
+    return [sales_order_json(order, shipments[order.id], made[order.id]) for order in orders]
 
 
 @bp.get("/sales-orders/<number>")

@@ -202,9 +202,29 @@ def _planned_by_item(order: SalesOrder) -> dict[int, Decimal]:
 
 
 def production_orders_of(order: SalesOrder) -> list[ProductionOrder]:
-    return list(db.session.scalars(
-        sa.select(ProductionOrder).where(ProductionOrder.sales_order_id == order.id)
-        .order_by(ProductionOrder.id)))
+    return production_orders_by_order([order])[order.id]
+
+
+def production_orders_by_order(orders) -> dict[int, list[ProductionOrder]]:
+    """The production orders planned for each of `orders`, in one query."""
+    found: dict[int, list[ProductionOrder]] = {order.id: [] for order in orders}
+    if found:
+        for made in db.session.scalars(
+                sa.select(ProductionOrder).where(ProductionOrder.sales_order_id.in_(found))
+                .options(selectinload(ProductionOrder.item)).order_by(ProductionOrder.id)):
+            found[made.sales_order_id].append(made)
+    return found
+
+
+def shipment_numbers_by_order(orders) -> dict[int, list[str]]:
+    """The numbers of each order's shipments, in one query."""
+    found: dict[int, list[str]] = {order.id: [] for order in orders}
+    if found:
+        for order_id, number in db.session.execute(
+                sa.select(Shipment.sales_order_id, Shipment.number)
+                .where(Shipment.sales_order_id.in_(found)).order_by(Shipment.id)):
+            found[order_id].append(number)
+    return found
 
 
 # --- what the order page shows ---------------------------------------------------------------

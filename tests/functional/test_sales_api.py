@@ -291,3 +291,32 @@ def test_flask_check_holds_sales_orders_to_their_shipments(shop, api, app):
         found = {violation.detail for violation in check_all()}
     assert found == {"SO-000001 holds 9 of CANDLE but awaits only 8",
                      "SO-000001 says 4 of CANDLE shipped; its shipments carried 5"}
+
+
+def test_listing_orders_asks_the_same_queries_however_many_orders(shop, api, app):
+    import sqlalchemy as sa
+
+    from shopfloor.extensions import db
+
+    def statements(path: str) -> int:
+        seen = []
+        with app.app_context():
+            engine = db.engine
+            record = lambda *_args: seen.append(1)  # noqa: E731
+            sa.event.listen(engine, "before_cursor_execute", record)
+            try:
+                assert api("operator").get(path).status_code == 200
+            finally:
+                sa.event.remove(engine, "before_cursor_execute", record)
+        return len(seen)
+
+    for _ in range(5):
+        number = take(api, lines=[{"item": "CANDLE", "quantity": "40"}])["number"]
+        api("supervisor").post(f"/api/v1/sales-orders/{number}/confirm")
+        api("supervisor").post(f"/api/v1/sales-orders/{number}/plan")
+        api("operator").post("/api/v1/shipments", json={
+            "customer": "Casa Verde", "sales_order": number,
+            "lines": [{"lot": "CANDLE-SOON", "quantity": "1"}]})
+        if number == "SO-000001":
+            one = statements("/api/v1/sales-orders")
+    assert statements("/api/v1/sales-orders") == one
