@@ -136,3 +136,12 @@ def boolean(data: Mapping, field: str, default: bool | None = None) -> bool | No
     if str(value).lower() in ("0", "false", "off", "no", "n"):
         return False
     raise ValidationError(t("{field} must be true or false", field=field), field=field)
+
+
+def name_the_line(error, number: int, count: int) -> None:
+    """A refusal on one line of several (a shipment's, an order's) says which, in the
+    message ("line 2: …") and in `details.line`, so a packer with a long list finds it."""
+    if count > 1:
+        error.message = t("line {number}: {message}", number=number, message=error.message)
+        if error.details is None:
+            error.details = {"line": number}

@@ -103,7 +103,7 @@ def create_order(data: Mapping, user: User | None, *, source: str = "manual") ->
             try:
                 order.lines.append(_line(raw, position))
             except DomainError as error:
-                _name_the_line(error, position, len(raw_lines))
+                fields.name_the_line(error, position, len(raw_lines))
                 raise
         session.add(order)
     return order
@@ -120,14 +120,6 @@ def _line(raw, position: int) -> SalesOrderLine:
     return SalesOrderLine(position=position, item=item, quantity=quantity,
                           unit=canonical_unit(unit, "unit") if unit else item.unit,
                           price=fields.money(raw, "price"), reserved=ZERO, shipped=ZERO)
-
-
-def _name_the_line(error: DomainError, number: int, count: int) -> None:
-    """A refusal on one line of several says which (message and details.line)."""
-    if count > 1:
-        error.message = t("line {number}: {message}", number=number, message=error.message)
-        if error.details is None:
-            error.details = {"line": number}
 
 
 # --- confirming and cancelling ---------------------------------------------------------------

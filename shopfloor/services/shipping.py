@@ -65,11 +65,7 @@ def ship(data: Mapping, user: User, key: str | None = None) -> Shipment:
             try:
                 _ship_line(session, shipment, raw, on, user, key, order)
             except DomainError as error:
-                if len(lines) > 1:  # a packer with a long list needs to know which line
-                    error.message = t("line {number}: {message}", number=number,
-                                      message=error.message)
-                    if error.details is None:
-                        error.details = {"line": number}
+                fields.name_the_line(error, number, len(lines))
                 raise
         if order is not None:
             sales.after_shipping(order)
