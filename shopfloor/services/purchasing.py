@@ -75,7 +75,7 @@ class ReorderSuggestion:
 
 
 def reorder_suggestions(on: date | None = None) -> dict[Supplier | None, list[ReorderSuggestion]]:
-    """Items whose position — usable stock + on order − reserved for released production
+    """Items whose position — usable stock + on order − reserved for production and sales
     orders — is below the reorder point, grouped by default supplier, with the quantity to
     order: the reorder quantity, or more when that would not reach the point."""
     on = on or today()

@@ -320,3 +320,18 @@ def test_listing_orders_asks_the_same_queries_however_many_orders(shop, api, app
         if number == "SO-000001":
             one = statements("/api/v1/sales-orders")
     assert statements("/api/v1/sales-orders") == one
+
+
+def test_a_material_sold_as_it_is_and_held_by_an_order_is_reordered(shop, api, app):
+    from shopfloor.services import purchasing
+
+    with app.app_context():
+        master.update_item("JAR", {"reorder_point": "50", "reorder_quantity": "100"},
+                           user(app, shop["sup"]))
+        assert purchasing.reorder_suggestions() == {}  # 100 jars, point 50
+    take(api, lines=[{"item": "JAR", "quantity": "60"}])
+    api("supervisor").post("/api/v1/sales-orders/SO-000001/confirm")
+    with app.app_context():
+        rows = [row for group in purchasing.reorder_suggestions().values() for row in group]
+        assert [(row.item.sku, row.reserved, row.quantity) for row in rows] == [
+            ("JAR", Decimal("60"), Decimal("100"))]
