@@ -117,15 +117,24 @@ def item_stock(item: Item, today: date) -> ItemStock:
 
 @dataclass
 class StockSummary:
+    """One item's stock, in figures that add up: on hand = usable + in work in progress +
+    not usable (quarantined, rejected or expired lots, quarantine places); available =
+    usable − reserved (never below zero)."""
+
     item: Item
     on_hand: Decimal
     usable: Decimal
     reserved: Decimal
     value: Decimal
+    in_wip: Decimal = ZERO
 
     @property
     def available(self) -> Decimal:
         return rule.available(self.usable, self.reserved)
+
+    @property
+    def not_usable(self) -> Decimal:
+        return self.on_hand - self.usable - self.in_wip
 
 
 def stock_summaries(today: date, kind: str | None = None, q: str | None = None,
@@ -135,11 +144,13 @@ def stock_summaries(today: date, kind: str | None = None, q: str | None = None,
         sa.select(Balance.item_id,
                   sa.func.sum(Balance.quantity).label("on_hand"),
                   sa.func.sum(sa.case((usable_stock(today), Balance.quantity), else_=0))
-                  .label("usable"))
+                  .label("usable"),
+                  sa.func.sum(sa.case((Location.kind == "wip", Balance.quantity), else_=0))
+                  .label("in_wip"))
         .join(Lot, Lot.id == Balance.lot_id)
         .join(Location, Location.id == Balance.location_id)
         .group_by(Balance.item_id).subquery())
-    query = sa.select(Item, totals.c.on_hand, totals.c.usable).outerjoin(
+    query = sa.select(Item, totals.c.on_hand, totals.c.usable, totals.c.in_wip).outerjoin(
         totals, totals.c.item_id == Item.id).order_by(Item.sku)
     query = filter_items(query, kind, q, include_archived)
     rows = db.session.execute(query).all()
@@ -152,8 +163,8 @@ def stock_summaries(today: date, kind: str | None = None, q: str | None = None,
     reserved = reserved_by_item([item.id for item, *_ in rows])
     return [
         StockSummary(item, _decimal(on_hand), _decimal(usable), reserved.get(item.id, ZERO),
-                     value_by_item[item.id])
-        for item, on_hand, usable in rows
+                     value_by_item[item.id], _decimal(in_wip))
+        for item, on_hand, usable, in_wip in rows
     ]
 
 

@@ -12,7 +12,7 @@ from tests.browser.conftest import VENDOR, phone_context, sign_in
 pytestmark = pytest.mark.browser
 
 SCREENS = ("/", "/scan", "/receive", "/moves/new", "/counts/new", "/outbox", "/stock", "/menu",
-           "/offline")
+           "/offline", "/sales-orders", "/sales-orders/to-ship")
 
 
 def violations(page) -> list[str]:

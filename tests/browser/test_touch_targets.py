@@ -15,11 +15,11 @@ pytestmark = pytest.mark.browser
 SMALL_PHONE = {"width": 360, "height": 740}
 TAP = 48
 SCREENS = ("/", "/scan", "/receive", "/moves/new", "/counts/new", "/outbox", "/stock", "/menu",
-           "/items", "/orders", "/shipments/new")
+           "/items", "/orders", "/shipments/new", "/sales-orders", "/sales-orders/to-ship")
 # A supervisor's, on a tablet or a phone: {lot} is the workshop's lot.
 SUPERVISOR_SCREENS = ("/recall?lot={lot}", "/lots/{lot}/genealogy", "/reports",
                       "/reports/valuation", "/purchasing", "/planning", "/recipes", "/settings",
-                      "/data")
+                      "/data", "/sales-orders/new", "/reports/sales")
 
 # What a thumb presses, with the box that takes the press: a row stretched over by its one
 # link (static/css/app.css, `.list li … > a::after`), a control's label, or the thing itself.

@@ -255,3 +255,33 @@ def test_the_sales_report_adds_revenue_cost_of_goods_and_margin(shop, client, si
     signed_in("operator")
     assert client.get("/reports/sales").status_code == 403
     assert "Cost of goods sold" not in text_of(client.get("/sales-orders/SO-000001"))
+
+
+def test_the_stock_list_figures_add_up(shop, client, signed_in, api, app):
+    from shopfloor.services import stock
+
+    take = {"customer": "Casa Verde", "lines": [{"item": "CANDLE", "quantity": "12"}]}
+    assert api("supervisor").post("/api/v1/sales-orders", json=take).status_code == 201
+    api("supervisor").post("/api/v1/sales-orders/SO-000001/confirm")
+    with app.app_context():
+        stock.change_lot_status("CANDLE-SOON", {"status": "quarantine", "reason": "smell"},
+                                user(app, shop["sup"]))
+    boss = api("supervisor")
+    made = boss.post("/api/v1/production-orders", json={"product": "BASE", "quantity": "1000"})
+    number = made.get_json()["number"]
+    assert boss.post(f"/api/v1/production-orders/{number}/release").status_code == 200
+    assert boss.post(f"/api/v1/production-orders/{number}/picks",
+                     json={"lot": "WAX-OLD", "quantity": "500"}).status_code == 201
+    signed_in("operator")
+    page = client.get("/stock").get_data(as_text=True)
+
+    def row(sku):
+        cells = page.split(f">{sku}</a>")[1].split("</tr>")[0]
+        return [re.sub(r"<[^>]+>", "", cell).strip()
+                for cell in re.findall(r'<td class="num[^"]*"[^>]*>(.*?)</td>', cells)]
+
+    # On hand, in WIP, not usable, reserved, available, value.
+    assert row("CANDLE")[:5] == ["30 pcs", "0", "10", "12", "8 pcs"]
+    # 5 kg of wax, 500 g picked into the order's WIP, 450 g still reserved for it.
+    assert row("WAX")[:5] == ["5,000 g", "500", "0", "450", "4,050 g"]
+    assert "On hand = usable + in work in progress + not usable" in page
