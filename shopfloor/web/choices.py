@@ -7,6 +7,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from shopfloor.domain.units import UNIT_CHOICES, can_convert
 from shopfloor.extensions import db
 from shopfloor.models.master import Customer, Item, Location, Supplier
 from shopfloor.models.stock import Balance, Lot
@@ -44,6 +45,15 @@ def locations() -> list[tuple[str, str]]:
 def suppliers() -> list[tuple[str, str]]:
     query = sa.select(Supplier.name).where(Supplier.archived.is_(False)).order_by(Supplier.name)
     return [(name, name) for name in db.session.scalars(query)]
+
+
+def units_for(item: Item | None) -> list[str]:
+    """The units a quantity of `item` may be typed in (every unit when it is not known yet,
+    before a lot is scanned): its own first, then those that convert to it."""
+    if item is None:
+        return list(UNIT_CHOICES)
+    return [item.unit] + [unit for unit in UNIT_CHOICES
+                          if unit != item.unit and can_convert(unit, item.unit, item.density)]
 
 
 def customers() -> list[tuple[str, str]]:

@@ -58,7 +58,10 @@ def _currency() -> str:
 
 
 def register_filters(app) -> None:
-    from shopfloor.web import formatting
+    from shopfloor.web import choices, formatting
+
+    # A global, not a context variable: the form macros imported without context use it.
+    app.jinja_env.globals["units_for"] = choices.units_for
 
     @app.template_filter("qty")
     def _qty(value):

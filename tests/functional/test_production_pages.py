@@ -568,3 +568,16 @@ def test_home_and_menu_lead_to_production(app, signed_in):
     assert 'href="/orders"' in _text(client.get("/"))
     menu = _text(client.get("/menu"))
     assert 'href="/orders"' in menu and 'href="/recipes"' in menu and 'href="/planning"' in menu
+
+
+def test_a_pick_typed_in_kilograms_picks_kilograms(app, released_base, signed_in):
+    """A tester's pick of 2.1 kg was once taken as 2.1 g: the form has a unit selector and
+    the unit is read, never dropped."""
+    operator = signed_in("operator")
+    number = released_base["number"]
+    page = operator.get(f"/orders/{number}/pick").get_data(as_text=True)
+    assert 'name="unit"' in page and 'value="kg"' in page
+    response = operator.post(f"/orders/{number}/pick", data={
+        "lot": "WAX-NEW", "quantity": "0.5", "unit": "kg", "idempotency_key": "p" * 32})
+    assert response.status_code == 302, _text(response)
+    assert "Picked 500 g of WAX-NEW" in _text(operator.get(response.headers["Location"]))

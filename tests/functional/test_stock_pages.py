@@ -286,3 +286,22 @@ def test_a_move_error_names_the_quantity_by_its_label(app, client, signed_in, wa
     page = client.post("/moves/new", data={"lot": code, "from": "SHELF-1", "to": "SHELF-2",
                                            "quantity": "much"}).get_data(as_text=True)
     assert "Quantity must be a number like 12.5" in page
+
+
+def test_the_move_form_takes_a_quantity_in_any_compatible_unit(app, client, signed_in, wax):
+    username = signed_in("operator")
+    code = receive(app, username, "WAX", "SHELF-1", quantity="1000")
+    form = client.get(f"/moves/new?lot={code}").get_data(as_text=True)
+    unit_select = form.split('name="unit"')[1].split("</select>")[0]
+    assert ">g</option>" in unit_select and 'value="kg"' in unit_select
+    assert 'value="pcs"' not in unit_select and 'value="ml"' not in unit_select
+    moved = client.post("/moves/new", data={"lot": code, "from": "SHELF-1", "to": "SHELF-2",
+                                            "quantity": "0.12", "unit": "kg"},
+                        follow_redirects=True)
+    assert "Moved 120 g" in moved.get_data(as_text=True)
+    assert balance(app, code, "SHELF-2") == Decimal("120")
+    refused = client.post("/moves/new", data={"lot": code, "from": "SHELF-1", "to": "SHELF-2",
+                                              "quantity": "1", "unit": "pcs"})
+    assert refused.status_code == 422
+    assert 'id="f-unit-error"' in refused.get_data(as_text=True)
+    assert balance(app, code, "SHELF-2") == Decimal("120")

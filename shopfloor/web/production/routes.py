@@ -43,7 +43,7 @@ RECIPE_FIELDS = ("yield_quantity", "unit", "lines", "labour_minutes", "labour_ra
                  "overhead", "notes")
 LINE_FIELDS = ("item", "quantity", "unit", "loss_percent")
 ORDER_FIELDS = ("product", "quantity", "due_date")
-PICK_FIELDS = ("lot", "location", "quantity", "override_reason")
+PICK_FIELDS = ("lot", "location", "quantity", "unit", "override_reason")
 COMPLETE_FIELDS = ("quantity", "lot_code", "expiry", "location")
 # The complete form's rows, one per lot in the work in progress, named as the API's lines
 # (`returns[2].quantity`, `scrap[2].reason`) with the row's number in the brackets.

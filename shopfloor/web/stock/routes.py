@@ -22,7 +22,7 @@ from shopfloor.domain import units
 from shopfloor.domain.errors import DomainError
 from shopfloor.domain.gs1 import normalize_gtin
 from shopfloor.domain.messages import translate
-from shopfloor.domain.quantities import MAX_ID, is_whole_number
+from shopfloor.domain.quantities import MAX_ID, format_quantity, is_whole_number
 from shopfloor.http.idempotency import idempotent, request_key
 from shopfloor.http.printing import print_receipt_after_commit
 from shopfloor.models.master import ITEM_KINDS
@@ -171,7 +171,7 @@ def lot_status(code):
 
 # --- moves and counts ---------------------------------------------------------------------------
 
-MOVE_FIELDS = ("lot", "from", "to", "quantity")
+MOVE_FIELDS = ("lot", "from", "to", "quantity", "unit")
 
 
 @bp.route("/moves/new", methods=["GET", "POST"])
@@ -187,7 +187,8 @@ def new_move():
             errors = FormErrors.from_error(error, MOVE_FIELDS)
         else:
             flash(_("Moved %(quantity)s %(unit)s of %(lot)s from %(source)s to %(target)s.",
-                    quantity=values["quantity"], unit=move.lot.item.unit, lot=move.lot.code,
+                    quantity=format_quantity(move.quantity), unit=move.lot.item.unit,
+                    lot=move.lot.code,
                     source=move.from_location.code, target=move.to_location.code), "success")
             return redirect(url_for("stock.lot_page", code=move.lot.code))
     lot_view = _lot_view_or_none(values.get("lot"))
