@@ -285,3 +285,19 @@ def test_the_stock_list_figures_add_up(shop, client, signed_in, api, app):
     # 5 kg of wax, 500 g picked into the order's WIP, 450 g still reserved for it.
     assert row("WAX")[:5] == ["5,000 g", "500", "0", "450", "4,050 g"]
     assert "On hand = usable + in work in progress + not usable" in page
+
+
+def test_a_shipment_line_takes_its_quantity_in_any_compatible_unit(shop, client, signed_in,
+                                                                   app):
+    from tests.factories import balance
+
+    signed_in("operator")
+    page = client.get("/shipments/new", query_string={
+        "customer": "Casa Verde", "lot": "WAX-OLD"}).get_data(as_text=True)
+    line_units = page.split('name="unit"')[1].split("</select>")[0]
+    assert 'value="kg"' in line_units and 'value="pcs"' not in line_units
+    shipped = client.post("/shipments/new", data={
+        "customer": "Casa Verde", "lot": "WAX-OLD", "quantity": "0.5", "unit": "kg",
+        "action": "submit", "idempotency_key": uuid.uuid4().hex})
+    assert shipped.status_code == 302, text_of(shipped)
+    assert balance(app, "WAX-OLD", "RAW") == 4500

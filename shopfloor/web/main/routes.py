@@ -198,7 +198,7 @@ def phone_app_config() -> dict:
             "count": {"url": url_for("api.create_count")},
             "pick": {},
             "shipment": {"url": url_for("api.create_shipment"),
-                         "lines": ["lot", "quantity", "location"]},
+                         "lines": ["lot", "quantity", "location", "unit"]},
         },
         "warm": [url_for(endpoint) for endpoint in WARM_PAGES] if signed_in else [],
         "i18n": {

@@ -63,6 +63,7 @@ class ShipLine:
     code: str
     quantity: str
     location: str
+    unit: str = ""  # as chosen; empty: the lot's item's unit
     lot: Lot | None = None
     places: list[tuple[str, Decimal]] = field(default_factory=list)  # free locations
     problem: str | None = None  # unknown, expired, quarantine, rejected, empty
@@ -72,11 +73,11 @@ class ShipLine:
         return sum((quantity for _code, quantity in self.places), ZERO)
 
 
-def ship_lines(rows: Sequence[tuple[str, str, str]], on: date) -> list[ShipLine]:
-    """The lines of a shipment being built, (lot, quantity, location) in the order typed. A
+def ship_lines(rows: Sequence[tuple[str, str, str, str]], on: date) -> list[ShipLine]:
+    """The lines of a shipment being built, (lot, quantity, location, unit) as typed. A
     lot that may not be shipped says why, so the refusal shows next to its line before
     anything is sent."""
-    lines = [ShipLine(code, quantity, location) for code, quantity, location in rows]
+    lines = [ShipLine(code, quantity, location, unit) for code, quantity, location, unit in rows]
     wanted = {line.code for line in lines}
     lots = {lot.code: lot for lot in db.session.scalars(
         sa.select(Lot).where(Lot.code.in_(wanted)).options(sa.orm.joinedload(Lot.item)))}

@@ -36,7 +36,7 @@ from shopfloor.web.trace import queries
 bp = Blueprint("trace", __name__)
 
 SHIPMENT_FIELDS = ("customer", "reference", "notes", "sales_order")
-LINE_FIELDS = ("lot", "quantity", "location")
+LINE_FIELDS = ("lot", "quantity", "location", "unit")
 LINE_PROBLEMS = {
     "unknown": _l("No lot has this code."),
     "expired": _l("Expired: it may not be shipped."),
@@ -52,19 +52,18 @@ AUDIT_ENTITY_LABELS = {"item": _l("Item"), "recipe": _l("Recipe"), "lot": _l("Lo
 
 # --- shipping ---------------------------------------------------------------------------------
 
-def _typed_lines(source) -> list[tuple[str, str, str]]:
-    """(lot, quantity, location) as typed: the three fields repeat once per line."""
-    codes, quantities, places = (source.getlist(name) for name in LINE_FIELDS)
-    rows = []
-    for index, code in enumerate(codes):
-        quantity = quantities[index] if index < len(quantities) else ""
-        place = places[index] if index < len(places) else ""
-        if code.strip():
-            rows.append((code.strip(), quantity.strip(), place.strip()))
-    return rows
+def _typed_lines(source) -> list[tuple[str, str, str, str]]:
+    """(lot, quantity, location, unit) as typed: the fields repeat once per line."""
+    codes, quantities, places, units = (source.getlist(name) for name in LINE_FIELDS)
+
+    def nth(values: list[str], index: int) -> str:
+        return values[index].strip() if index < len(values) else ""
+
+    return [(code.strip(), nth(quantities, i), nth(places, i), nth(units, i))
+            for i, code in enumerate(codes) if code.strip()]
 
 
-def _edit_lines(rows: list[tuple[str, str, str]], action: str, added: str) -> list:
+def _edit_lines(rows: list[tuple[str, str, str, str]], action: str, added: str) -> list:
     """The "add" and "remove" buttons of the shipping form: a scanned or typed lot (or one
     picked from the suggestions) becomes a line with its quantity still to fill in."""
     if action.startswith("remove:"):
@@ -72,7 +71,7 @@ def _edit_lines(rows: list[tuple[str, str, str]], action: str, added: str) -> li
         return [row for i, row in enumerate(rows) if str(i) != index]
     code = action.removeprefix("add:").strip() if action.startswith("add:") else added.strip()
     if action.startswith("add") and code and code not in {row[0] for row in rows}:
-        rows.append((code, "", ""))
+        rows.append((code, "", "", ""))
     return rows
 
 
@@ -108,8 +107,9 @@ def new_shipment():
         values["customer"] = order.customer.name
     if request.method == "POST" and action == "submit":
         data = {**values, "lines": [{"lot": code, "quantity": quantity,
-                                     **({"location": place} if place else {})}
-                                    for code, quantity, place in rows]}
+                                     **({"location": place} if place else {}),
+                                     **({"unit": unit} if unit else {})}
+                                    for code, quantity, place, unit in rows]}
         try:
             shipment = shipping.ship(data, current_user, key=request_key())
         except DomainError as error:
